@@ -8,6 +8,11 @@ package dev.qkdbench.config;
 public record DecoyIntensities(double mu1, double mu2, double mu3, double p1, double p2, double p3) {
     public static final int CLASSES = 3;
 
+    /** The default bench of DESIGN §7: μ = (0.5, 0.1, 2·10⁻⁴), p_μ = (0.5, 0.3, 0.2). */
+    public static DecoyIntensities defaults() {
+        return new DecoyIntensities(0.5, 0.1, 2e-4, 0.5, 0.3, 0.2);
+    }
+
     public double mu(int k) {
         return switch (k) {
             case 0 -> mu1;

@@ -7,6 +7,13 @@ import java.util.Optional;
  * Driver-specific settings of one device, as read from TOML (values are String, Long, Double,
  * Boolean or List), with the location of each key so a driver can report a bad value where it
  * was written. Immutable.
+ *
+ * <p>{@code values} holds only the driver's own keys; {@code name}, {@code kind}, {@code driver}
+ * and {@code address} are not settings. {@code locations} covers those four as well, so a driver
+ * can report a bad address where it was written: {@code settings.error("address", "expected
+ * tcp://host:port, found ...")}. {@code keyPrefix} is the device's dotted path, e.g.
+ * {@code devices.det-h} in a side file or {@code bob.devices.det-h} in a link file;
+ * {@code tableLocation} is the line of its {@code [[devices]]} header.
  */
 public record DeviceSettings(String keyPrefix, Map<String, Object> values, Map<String, ConfigLocation> locations,
                              ConfigLocation tableLocation) {

@@ -1,20 +1,29 @@
 package dev.qkdbench.config;
 
 /**
- * Post-processing settings.
+ * Post-processing settings. The loader guarantees the ranges given with each component (the
+ * TOML key is in brackets).
  *
- * @param blockBits            key-basis sifted bits per finite-key block (n_X)
- * @param epsSec               secrecy parameter ε_sec of Lim et al. 2014
- * @param epsCor               correctness parameter ε_cor
+ * @param blockBits            key-basis sifted bits per finite-key block (n_X) [block_bits];
+ *                             1000 to 2^31−1, default 4·10⁶
+ * @param epsSec               secrecy parameter ε_sec of Lim et al. 2014 [eps_sec]; in (0, 1), default 1e-10
+ * @param epsCor               correctness parameter ε_cor [eps_cor]; in (0, 1), default 1e-15
  * @param qberAbortThreshold   a block whose observed test-basis QBER is above this aborts before
- *                             reconciliation
+ *                             reconciliation [qber_abort]; in (0, 0.5), default 0.11
  * @param phaseErrorTolerance  a block whose phase-error bound φ_X is above this aborts
+ *                             [phase_error_tolerance]; in (0, 0.5], default 0.2
  * @param minCountPerClass     a block with fewer detections than this in any intensity class and
- *                             basis aborts
+ *                             basis aborts [min_count_per_class]; 0 to 2^31−1, default 1
  * @param keySizeBits          the size of each key cut from a block's final key for delivery
- * @param cascadePasses        the number of Cascade passes
+ *                             [key_size_bits]; a multiple of 8 from 8 to 2^20, default 256
+ * @param cascadePasses        the number of Cascade passes [cascade_passes]; 1 to 64, default 10
  */
 public record PostProcessingConfig(long blockBits, double epsSec, double epsCor, double qberAbortThreshold,
                                    double phaseErrorTolerance, long minCountPerClass, int keySizeBits,
                                    int cascadePasses) {
+
+    /** The defaults above (the DESIGN §7 bench: n_X = 4·10⁶, ε_sec = 1e-10, ε_cor = 1e-15, 11 % QBER abort). */
+    public static PostProcessingConfig defaults() {
+        return new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256, 10);
+    }
 }

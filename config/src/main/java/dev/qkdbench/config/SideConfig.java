@@ -2,6 +2,7 @@ package dev.qkdbench.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** Everything one controller process needs to run its side of a link. */
 public record SideConfig(Role role, String name, ProtocolConfig protocol, PostProcessingConfig postprocessing,
@@ -17,5 +18,18 @@ public record SideConfig(Role role, String name, ProtocolConfig protocol, PostPr
 
     public SideConfig withPeer(PeerConfig newPeer) {
         return new SideConfig(role, name, protocol, postprocessing, newPeer, keyStore, http, devices, source);
+    }
+
+    /** The devices of one kind, in file order (Bob's four detectors, for instance). */
+    public List<DeviceConfig> devicesOfKind(DeviceKind kind) {
+        return devices.stream().filter(d -> d.kind() == kind).toList();
+    }
+
+    /**
+     * The one device of a kind the loader allows only once (every kind but
+     * {@link DeviceKind#SINGLE_PHOTON_DETECTOR}), if configured.
+     */
+    public Optional<DeviceConfig> device(DeviceKind kind) {
+        return devices.stream().filter(d -> d.kind() == kind).findFirst();
     }
 }
