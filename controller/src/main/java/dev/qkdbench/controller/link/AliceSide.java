@@ -1,0 +1,406 @@
+package dev.qkdbench.controller.link;
+
+import dev.qkdbench.config.DecoyIntensities;
+import dev.qkdbench.config.SideConfig;
+import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.peer.PeerRequestHandler;
+import dev.qkdbench.controller.peer.v1.Ack;
+import dev.qkdbench.controller.peer.v1.CascadeStart;
+import dev.qkdbench.controller.peer.v1.CommitResponse;
+import dev.qkdbench.controller.peer.v1.EstimateRequest;
+import dev.qkdbench.controller.peer.v1.EstimateResponse;
+import dev.qkdbench.controller.peer.v1.Hello;
+import dev.qkdbench.controller.peer.v1.HelloAck;
+import dev.qkdbench.controller.peer.v1.PeerMessage;
+import dev.qkdbench.controller.peer.v1.SiftRequest;
+import dev.qkdbench.controller.peer.v1.SiftResponse;
+import dev.qkdbench.controller.peer.v1.TestBitsRequest;
+import dev.qkdbench.controller.peer.v1.TestBitsResponse;
+import dev.qkdbench.controller.peer.v1.VerifyRequest;
+import dev.qkdbench.controller.peer.v1.VerifyResponse;
+import dev.qkdbench.controller.postprocessing.BitArray;
+import dev.qkdbench.controller.postprocessing.amplification.ToeplitzHash;
+import dev.qkdbench.controller.postprocessing.estimation.FiniteKeyEstimator;
+import dev.qkdbench.controller.postprocessing.reconciliation.CascadeResponder;
+import dev.qkdbench.controller.postprocessing.reconciliation.ParityQueries;
+import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
+import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
+import dev.qkdbench.controller.postprocessing.verification.PolynomialHash;
+import dev.qkdbench.drivers.ChoiceSource;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Alice's controller logic: answers Bob's post-processing requests from her transmitter's recorded
+ * choices and her sifted key. Frame-level requests (sifting, test bits, block closing) run in order
+ * on one thread; block-level ones (Cascade, verification, amplification, commit) on another, so a
+ * block in reconciliation does not stall sifting of the next.
+ */
+public final class AliceSide implements PeerRequestHandler, AutoCloseable {
+    static final int PROTOCOL_VERSION = 1;
+    private static final Logger log = LoggerFactory.getLogger(AliceSide.class);
+
+    private final SideConfig config;
+    private final ChoiceSource choices;
+    private final KeyStore store;
+    private final BlockLedger ledger = new BlockLedger();
+    private final SecureRandom random = new SecureRandom();
+    private final ExecutorService frameExecutor;
+    private final ExecutorService blockExecutor;
+    private final ExecutorService amplifyExecutor;
+
+    // Frame-thread state: the open block.
+    private final SiftedKeyBuffer openKey = new SiftedKeyBuffer();
+    private final long[] openNx = new long[3];
+    private final long[] openNz = new long[3];
+    private final long[] openMz = new long[3];
+    private final Map<Long, byte[][]> pendingTestBits = new ConcurrentHashMap<>();
+    private long[] slotBuf = new long[0];
+    private byte[] basisBuf = new byte[0];
+    private byte[] bitBuf = new byte[0];
+    private byte[] intensityBuf = new byte[0];
+    private byte[] bobBasisBuf = new byte[0];
+
+    private final Map<String, AliceBlock> blocks = new ConcurrentHashMap<>();
+
+    public AliceSide(SideConfig config, ChoiceSource choices, KeyStore store) {
+        this.config = config;
+        this.choices = choices;
+        this.store = store;
+        this.frameExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-frames"));
+        this.blockExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-blocks"));
+        this.amplifyExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-amplify"));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    public BlockLedger ledger() {
+        return ledger;
+    }
+
+    @Override
+    public Executor executorFor(PeerMessage request) {
+        return switch (request.getBodyCase()) {
+            case HELLO, SIFT_REQUEST, TEST_BITS_REQUEST, ESTIMATE_REQUEST, END_OF_RUN -> frameExecutor;
+            default -> blockExecutor;
+        };
+    }
+
+    @Override
+    public PeerMessage.Builder handle(PeerMessage m) {
+        return switch (m.getBodyCase()) {
+            case HELLO -> hello(m.getHello());
+            case SIFT_REQUEST -> PeerMessage.newBuilder().setSiftResponse(sift(m.getSiftRequest()));
+            case TEST_BITS_REQUEST -> PeerMessage.newBuilder().setTestBitsResponse(testBits(m.getTestBitsRequest()));
+            case ESTIMATE_REQUEST -> PeerMessage.newBuilder()
+                    .setEstimateResponse(closeBlock(m.getBlockId(), m.getEstimateRequest()));
+            case CASCADE_START -> cascadeStart(m.getBlockId(), m.getCascadeStart());
+            case PARITY_REQUEST -> parities(m);
+            case VERIFY_REQUEST -> PeerMessage.newBuilder().setVerifyResponse(verify(m.getBlockId(), m.getVerifyRequest()));
+            case COMMIT_REQUEST -> PeerMessage.newBuilder().setCommitResponse(commit(m.getBlockId()));
+            case ABORT_BLOCK -> abort(m.getBlockId(), m.getAbortBlock().getReason());
+            case END_OF_RUN -> PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
+            default -> throw new IllegalArgumentException("Alice does not serve " + m.getBodyCase());
+        };
+    }
+
+    private PeerMessage.Builder hello(Hello h) {
+        if (h.getProtocolVersion() != PROTOCOL_VERSION) {
+            throw new IllegalArgumentException("peer speaks protocol version " + h.getProtocolVersion()
+                    + ", this side speaks " + PROTOCOL_VERSION);
+        }
+        DecoyIntensities in = config.protocol().intensities();
+        List<String> differ = new ArrayList<>();
+        if (h.getClockHz() != config.protocol().clockHz()) {
+            differ.add("clock_hz " + h.getClockHz() + " vs " + config.protocol().clockHz());
+        }
+        if (!Arrays.equals(h.getMuList().stream().mapToDouble(Double::doubleValue).toArray(), in.muArray())) {
+            differ.add("mu " + h.getMuList() + " vs " + Arrays.toString(in.muArray()));
+        }
+        if (!Arrays.equals(h.getPMuList().stream().mapToDouble(Double::doubleValue).toArray(), in.pArray())) {
+            differ.add("p_mu " + h.getPMuList() + " vs " + Arrays.toString(in.pArray()));
+        }
+        if (h.getQX() != config.protocol().keyBasisProbability()) {
+            differ.add("q_x " + h.getQX() + " vs " + config.protocol().keyBasisProbability());
+        }
+        if (h.getEpsSec() != config.postprocessing().epsSec() || h.getEpsCor() != config.postprocessing().epsCor()) {
+            differ.add("eps_sec/eps_cor");
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException("the sides disagree on " + String.join(", ", differ));
+        }
+        return PeerMessage.newBuilder().setHelloAck(HelloAck.newBuilder()
+                .setProtocolVersion(PROTOCOL_VERSION).setSideName(config.name()));
+    }
+
+    private void ensureCapacity(int n) {
+        if (slotBuf.length < n) {
+            int c = Math.max(n, slotBuf.length * 2);
+            slotBuf = new long[c];
+            basisBuf = new byte[c];
+            bitBuf = new byte[c];
+            intensityBuf = new byte[c];
+            bobBasisBuf = new byte[c];
+        }
+    }
+
+    private SiftResponse sift(SiftRequest r) {
+        int n = r.getCount();
+        if (n < 0 || n > 1 << 26) {
+            throw new IllegalArgumentException("sift request announces " + n + " detections");
+        }
+        ensureCapacity(n);
+        SlotCodec.decode(r.getSlotDeltas().toByteArray(), n, slotBuf);
+        long[] bobBasisWords = r.getBobBasisList().stream().mapToLong(Long::longValue).toArray();
+        BitPacking.unpackBits(bobBasisWords, n, bobBasisBuf);
+        choices.readChoices(slotBuf, n, basisBuf, bitBuf, intensityBuf);
+
+        byte[] match = new byte[n];
+        byte[] matchedIntensity = new byte[n];
+        byte[] zBits = new byte[n];
+        byte[] zIntensity = new byte[n];
+        int matched = 0;
+        int z = 0;
+        for (int i = 0; i < n; i++) {
+            if (basisBuf[i] != bobBasisBuf[i]) {
+                continue;
+            }
+            match[i] = 1;
+            int k = intensityBuf[i];
+            matchedIntensity[matched++] = (byte) k;
+            if (basisBuf[i] == ChoiceSource.BASIS_X) {
+                openKey.append(bitBuf[i], k);
+                openNx[k]++;
+            } else {
+                zBits[z] = bitBuf[i];
+                zIntensity[z] = (byte) k;
+                z++;
+            }
+        }
+        pendingTestBits.put(r.getFrame(), new byte[][] {Arrays.copyOf(zBits, z), Arrays.copyOf(zIntensity, z)});
+        SiftResponse.Builder b = SiftResponse.newBuilder().setFrame(r.getFrame()).setCount(n);
+        for (long w : BitPacking.packBits(match, n)) {
+            b.addBasisMatch(w);
+        }
+        for (long w : BitPacking.packPairs(matchedIntensity, matched)) {
+            b.addIntensity(w);
+        }
+        return b.build();
+    }
+
+    private TestBitsResponse testBits(TestBitsRequest r) {
+        byte[][] pending = pendingTestBits.remove(r.getFrame());
+        if (pending == null) {
+            throw new IllegalArgumentException("test bits for frame " + r.getFrame() + ", which was not sifted");
+        }
+        byte[] aliceBits = pending[0];
+        byte[] intensity = pending[1];
+        if (r.getCount() != aliceBits.length) {
+            throw new IllegalArgumentException("frame " + r.getFrame() + " has " + aliceBits.length
+                    + " matched test-basis detections, Bob sent " + r.getCount() + " bits");
+        }
+        byte[] bobBits = new byte[aliceBits.length];
+        BitPacking.unpackBits(r.getBitsList().stream().mapToLong(Long::longValue).toArray(), aliceBits.length, bobBits);
+        long[] errors = new long[3];
+        for (int i = 0; i < aliceBits.length; i++) {
+            openNz[intensity[i]]++;
+            if (aliceBits[i] != bobBits[i]) {
+                errors[intensity[i]]++;
+                openMz[intensity[i]]++;
+            }
+        }
+        TestBitsResponse.Builder b = TestBitsResponse.newBuilder().setFrame(r.getFrame());
+        for (long e : errors) {
+            b.addErrors(e);
+        }
+        return b.build();
+    }
+
+    private EstimateResponse closeBlock(String blockId, EstimateRequest r) {
+        long[] nx = toArray(r.getNXList());
+        long[] nz = toArray(r.getNZList());
+        long[] mz = toArray(r.getMZList());
+        long[] aliceNx = openNx.clone();
+        BlockAudit.Builder audit = new BlockAudit.Builder(blockId, config.protocol(), config.postprocessing())
+                .counts(openNx, openNz, openMz);
+        BitArray key = openKey.takeBits();
+        boolean agree = Arrays.equals(nx, openNx) && Arrays.equals(nz, openNz) && Arrays.equals(mz, openMz);
+        openKey.clear();
+        Arrays.fill(openNx, 0);
+        Arrays.fill(openNz, 0);
+        Arrays.fill(openMz, 0);
+        if (!agree) {
+            String reason = "count_mismatch: Alice counted n_x " + Arrays.toString(aliceNx) + ", Bob "
+                    + Arrays.toString(nx);
+            ledger.record(audit.aborted(reason));
+            return EstimateResponse.newBuilder().setProceed(false).setReason(reason).build();
+        }
+        FiniteKeyEstimator.Bounds bounds = Estimation.bounds(config, nx, nz, mz);
+        audit.bounds(bounds.sX0(), bounds.sX1(), bounds.sZ0(), bounds.sZ1(), bounds.vZ1(), bounds.phiX());
+        String reason = Estimation.abortReason(config, nz, mz, bounds);
+        if (reason != null) {
+            ledger.record(audit.aborted(reason));
+            return EstimateResponse.newBuilder().setProceed(false).setReason(reason).build();
+        }
+        blocks.put(blockId, new AliceBlock(key, bounds, audit));
+        return EstimateResponse.newBuilder().setProceed(true).build();
+    }
+
+    private static long[] toArray(List<Long> values) {
+        if (values.size() != 3) {
+            throw new IllegalArgumentException("expected 3 counts per intensity class, got " + values.size());
+        }
+        return values.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    private AliceBlock block(String id) {
+        AliceBlock b = blocks.get(id);
+        if (b == null) {
+            throw new IllegalArgumentException("no open block '" + id + "'");
+        }
+        return b;
+    }
+
+    private PeerMessage.Builder cascadeStart(String id, CascadeStart s) {
+        AliceBlock b = block(id);
+        if (s.getKeyBits() != b.key.length()) {
+            throw new IllegalArgumentException("block '" + id + "' holds " + b.key.length() + " bits, Bob reconciles "
+                    + s.getKeyBits());
+        }
+        if (s.getPasses() < 1 || s.getPasses() > 64) {
+            throw new IllegalArgumentException("Cascade passes must be 1..64, got " + s.getPasses());
+        }
+        b.responder = new CascadeResponder(b.key, s.getPasses(), s.getPermutationSeed());
+        return PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
+    }
+
+    private PeerMessage.Builder parities(PeerMessage m) {
+        AliceBlock b = block(m.getBlockId());
+        if (b.responder == null) {
+            throw new IllegalArgumentException("block '" + m.getBlockId() + "': parity request before CascadeStart");
+        }
+        ParityQueries q = ParityWire.decode(m.getParityRequest());
+        long[] answer = b.responder.answer(q);
+        b.disclosedParities += q.count();
+        return PeerMessage.newBuilder().setParityResponse(ParityWire.answer(answer, q.count()));
+    }
+
+    private VerifyResponse verify(String id, VerifyRequest r) {
+        AliceBlock b = block(id);
+        long[] tag = PolynomialHash.tag2(b.key, r.getKey0(), r.getKey1());
+        // Alice counts what she disclosed herself rather than trusting the number Bob reports.
+        long lambda = b.disclosedParities + Estimation.VERIFICATION_TAG_BITS;
+        long[] mx = toArray(r.getMXList());
+        double qber = (double) Arrays.stream(mx).sum() / b.key.length();
+        b.audit.reconciliation(lambda, mx, qber);
+        VerifyResponse.Builder out = VerifyResponse.newBuilder().setLambdaEc(lambda);
+        if (tag[0] != r.getTag0() || tag[1] != r.getTag1()) {
+            blocks.remove(id);
+            ledger.record(b.audit.aborted(Estimation.REASON_VERIFICATION));
+            return out.setMatch(false).setReason(Estimation.REASON_VERIFICATION).build();
+        }
+        long length = FiniteKeyEstimator.keyLength(b.bounds, lambda, config.postprocessing().epsSec(),
+                config.postprocessing().epsCor());
+        b.audit.length(length);
+        out.setMatch(true).setLength(length);
+        int keySize = config.postprocessing().keySizeBits();
+        if (length <= 0 || KeyCutter.keyCount(length, keySize) == 0) {
+            blocks.remove(id);
+            String reason = Estimation.REASON_NO_KEY + ": length " + length;
+            ledger.record(b.audit.aborted(reason));
+            return out.setReason(reason).build();
+        }
+        int n = b.key.length();
+        int seedBits = (int) (n + length - 1);
+        long[] seedWords = new long[(seedBits + 63) >>> 6];
+        for (int i = 0; i < seedWords.length; i++) {
+            seedWords[i] = random.nextLong();
+        }
+        if ((seedBits & 63) != 0) {
+            seedWords[seedWords.length - 1] &= (1L << (seedBits & 63)) - 1;
+        }
+        BitArray seed = BitArray.wrap(seedWords, seedBits);
+        int keys = KeyCutter.keyCount(length, keySize);
+        b.keyIds = new ArrayList<>(keys);
+        for (int i = 0; i < keys; i++) {
+            b.keyIds.add(UUID.randomUUID().toString());
+        }
+        int outBits = (int) length;
+        b.finalKeys = CompletableFuture.supplyAsync(
+                () -> KeyCutter.cut(ToeplitzHash.hash(b.key, seed, outBits), keySize), amplifyExecutor);
+        for (long w : seedWords) {
+            out.addSeed(w);
+        }
+        return out.addAllKeyIds(b.keyIds).setKeySizeBits(keySize).build();
+    }
+
+    private CommitResponse commit(String id) {
+        AliceBlock b = block(id);
+        if (b.finalKeys == null) {
+            throw new IllegalArgumentException("block '" + id + "': commit before amplification");
+        }
+        blocks.remove(id);
+        try {
+            List<byte[]> keys = b.finalKeys.get();
+            store.storeBlock(id, b.keyIds, keys);
+            ledger.record(b.audit.ok((long) keys.size() * config.postprocessing().keySizeBits()));
+            return CommitResponse.newBuilder().setStored(true).build();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ledger.record(b.audit.aborted("interrupted before storing"));
+            return CommitResponse.newBuilder().setStored(false).build();
+        } catch (ExecutionException | RuntimeException e) {
+            log.error("block {}: cannot store keys: {}", id, e.toString());
+            ledger.record(b.audit.aborted("store_failed: " + e.getMessage()));
+            return CommitResponse.newBuilder().setStored(false).build();
+        }
+    }
+
+    private PeerMessage.Builder abort(String id, String reason) {
+        AliceBlock b = blocks.remove(id);
+        if (b != null) {
+            ledger.record(b.audit.aborted(reason));
+        }
+        return PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
+    }
+
+    @Override
+    public void close() {
+        frameExecutor.shutdownNow();
+        blockExecutor.shutdownNow();
+        amplifyExecutor.shutdownNow();
+    }
+
+    /** Alice's state of one block between closing and commit. */
+    private static final class AliceBlock {
+        final BitArray key;
+        final FiniteKeyEstimator.Bounds bounds;
+        final BlockAudit.Builder audit;
+        CascadeResponder responder;
+        long disclosedParities;
+        List<String> keyIds;
+        CompletableFuture<List<byte[]>> finalKeys;
+
+        AliceBlock(BitArray key, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit) {
+            this.key = key;
+            this.bounds = bounds;
+            this.audit = audit;
+        }
+    }
+}

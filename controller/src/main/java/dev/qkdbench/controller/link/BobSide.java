@@ -1,0 +1,517 @@
+package dev.qkdbench.controller.link;
+
+import com.google.protobuf.ByteString;
+import dev.qkdbench.config.ConfigException;
+import dev.qkdbench.config.DecoyIntensities;
+import dev.qkdbench.config.DeviceConfig;
+import dev.qkdbench.config.DeviceKind;
+import dev.qkdbench.config.SideConfig;
+import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.peer.PeerClient;
+import dev.qkdbench.controller.peer.PeerException;
+import dev.qkdbench.controller.peer.v1.AbortBlock;
+import dev.qkdbench.controller.peer.v1.CascadeStart;
+import dev.qkdbench.controller.peer.v1.CommitRequest;
+import dev.qkdbench.controller.peer.v1.EndOfRun;
+import dev.qkdbench.controller.peer.v1.EstimateRequest;
+import dev.qkdbench.controller.peer.v1.EstimateResponse;
+import dev.qkdbench.controller.peer.v1.Hello;
+import dev.qkdbench.controller.peer.v1.PeerMessage;
+import dev.qkdbench.controller.peer.v1.SiftRequest;
+import dev.qkdbench.controller.peer.v1.SiftResponse;
+import dev.qkdbench.controller.peer.v1.TestBitsRequest;
+import dev.qkdbench.controller.peer.v1.TestBitsResponse;
+import dev.qkdbench.controller.peer.v1.VerifyRequest;
+import dev.qkdbench.controller.peer.v1.VerifyResponse;
+import dev.qkdbench.controller.postprocessing.BitArray;
+import dev.qkdbench.controller.postprocessing.amplification.ToeplitzHash;
+import dev.qkdbench.controller.postprocessing.estimation.FiniteKeyEstimator;
+import dev.qkdbench.controller.postprocessing.reconciliation.CascadeCorrector;
+import dev.qkdbench.controller.postprocessing.reconciliation.ParityQueries;
+import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
+import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
+import dev.qkdbench.controller.postprocessing.sifting.Squashing;
+import dev.qkdbench.controller.postprocessing.verification.PolynomialHash;
+import dev.qkdbench.controller.sync.SlotAssigner;
+import dev.qkdbench.drivers.SinglePhotonDetector;
+import dev.qkdbench.drivers.TagBatch;
+import dev.qkdbench.drivers.TimeTagger;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.IntPredicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Bob's controller logic. He drives the post-processing: the acquisition thread turns time tags into
+ * detections, sifts them frame by frame with Alice and closes blocks; a block thread reconciles,
+ * verifies, amplifies and stores each closed block. The two are joined by a bounded queue, so a
+ * slow block stage holds acquisition back instead of dropping data (DESIGN §3).
+ */
+public final class BobSide implements AutoCloseable {
+    /** Slots per frame: 2^20, about 10 ms at 100 MHz. */
+    static final int FRAME_SHIFT = 20;
+    /** Full width of the coincidence window around each slot centre (capped at one period). */
+    static final double COINCIDENCE_WINDOW_PS = 1000.0;
+    private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+    private static final Logger log = LoggerFactory.getLogger(BobSide.class);
+
+    /** Test seams: faults a test injects to prove the checks catch them. Never set in production. */
+    public record Faults(IntPredicate flipBitAfterReconciliation, IntPredicate divergeAfterVerification) {
+        public static final Faults NONE = new Faults(i -> false, i -> false);
+    }
+
+    private final SideConfig config;
+    private final TimeTagger tagger;
+    private final int[] detectorOfChannel;
+    private final PeerClient peer;
+    private final KeyStore store;
+    private final SlotAssigner slots;
+    private final LinkStats stats;
+    private final Faults faults;
+    private final BlockLedger ledger = new BlockLedger();
+    private final SecureRandom secureRandom = new SecureRandom();
+    private final Squashing squashing;
+    private final BlockingQueue<BobBlock> blocks = new ArrayBlockingQueue<>(2);
+
+    // Acquisition-thread state.
+    private long pendingSlot = -1;
+    private int pendingMask;
+    private long currentFrame = -1;
+    private long firstFrameOfBlock = -1;
+    private long[] frameSlots = new long[4096];
+    private byte[] frameBasis = new byte[4096];
+    private byte[] frameBit = new byte[4096];
+    private int frameCount;
+    private final SiftedKeyBuffer keyBuffer = new SiftedKeyBuffer();
+    private final long[] nx = new long[3];
+    private final long[] nz = new long[3];
+    private final long[] mz = new long[3];
+    private int blockSeq;
+
+    public BobSide(SideConfig config, TimeTagger tagger, List<SinglePhotonDetector> detectors, PeerClient peer,
+                   KeyStore store, long arrivalOffsetPs, LinkStats stats, Faults faults) {
+        this.config = config;
+        this.tagger = tagger;
+        this.detectorOfChannel = wiring(config, detectors);
+        this.peer = peer;
+        this.store = store;
+        double period = config.protocol().slotPeriodPs();
+        this.slots = new SlotAssigner(arrivalOffsetPs, period, Math.min(period, COINCIDENCE_WINDOW_PS));
+        this.stats = stats;
+        this.faults = faults;
+        this.squashing = new Squashing(new SplittableRandom(secureRandom.nextLong()));
+    }
+
+    /**
+     * Which polarization each tagger channel reports: from each detector's {@code polarization}
+     * setting and the channel the driver says it is wired to.
+     */
+    private static int[] wiring(SideConfig config, List<SinglePhotonDetector> detectors) {
+        int[] map = new int[256];
+        Arrays.fill(map, -1);
+        boolean[] seen = new boolean[4];
+        for (SinglePhotonDetector d : detectors) {
+            DeviceConfig dc = config.devices().stream()
+                    .filter(c -> c.kind() == DeviceKind.SINGLE_PHOTON_DETECTOR && c.name().equals(d.name()))
+                    .findFirst().orElseThrow(() -> new IllegalStateException("detector " + d.name() + " not configured"));
+            String pol = dc.settings().string("polarization").orElseThrow(
+                    () -> dc.settings().error("polarization", "missing: each detector needs H, V, D or A"));
+            int index = "HVDA".indexOf(pol);
+            if (pol.length() != 1 || index < 0) {
+                throw dc.settings().error("polarization", "expected H, V, D or A, found '" + pol + "'");
+            }
+            if (seen[index]) {
+                throw dc.settings().error("polarization", "two detectors measure " + pol);
+            }
+            seen[index] = true;
+            int ch = d.channel();
+            if (ch < 0 || ch > 255 || map[ch] >= 0) {
+                throw dc.settings().error("channel", "channel " + ch + " is out of 0..255 or used twice");
+            }
+            map[ch] = index;
+        }
+        for (int i = 0; i < 4; i++) {
+            if (!seen[i]) {
+                throw new ConfigException(config.devices().isEmpty() ? null : config.devices().get(0).location(),
+                        "devices", "no detector measures " + "HVDA".charAt(i));
+            }
+        }
+        return map;
+    }
+
+    public BlockLedger ledger() {
+        return ledger;
+    }
+
+    /** Agrees protocol version and parameters with Alice. */
+    public void hello() {
+        DecoyIntensities in = config.protocol().intensities();
+        Hello.Builder h = Hello.newBuilder().setProtocolVersion(AliceSide.PROTOCOL_VERSION).setSideName(config.name())
+                .setClockHz(config.protocol().clockHz()).setQX(config.protocol().keyBasisProbability())
+                .setBlockBits(config.postprocessing().blockBits())
+                .setEpsSec(config.postprocessing().epsSec()).setEpsCor(config.postprocessing().epsCor());
+        for (double m : in.muArray()) {
+            h.addMu(m);
+        }
+        for (double p : in.pArray()) {
+            h.addPMu(p);
+        }
+        peer.call(PeerMessage.newBuilder().setHello(h), CALL_TIMEOUT);
+    }
+
+    /**
+     * Runs until the tag stream ends and every closed block has been processed. Returns normally
+     * when the run completed; blocks that failed are recorded as aborted.
+     */
+    public void run() throws InterruptedException {
+        Thread blockThread = new Thread(this::blockLoop, "bob-blocks");
+        blockThread.setDaemon(true);
+        blockThread.start();
+        try {
+            acquire();
+        } finally {
+            blocks.put(BobBlock.END);
+            blockThread.join();
+        }
+        peer.call(PeerMessage.newBuilder().setEndOfRun(EndOfRun.getDefaultInstance()), CALL_TIMEOUT);
+    }
+
+    // ---------------------------------------------------------------- acquisition thread
+
+    private void acquire() throws InterruptedException {
+        TagBatch batch = new TagBatch(1 << 16);
+        tagger.start();
+        try {
+            while (tagger.read(batch) >= 0) {
+                long outOfGate = 0;
+                for (int i = 0; i < batch.size; i++) {
+                    long slot = slots.slotOf(batch.timePs[i]);
+                    int det = detectorOfChannel[batch.channel[i] & 0xFF];
+                    if (slot == SlotAssigner.OUT_OF_GATE || det < 0) {
+                        outOfGate++;
+                        continue;
+                    }
+                    if (slot != pendingSlot) {
+                        if (pendingSlot >= 0) {
+                            emit(pendingSlot, pendingMask);
+                        }
+                        pendingSlot = slot;
+                        pendingMask = 0;
+                    }
+                    pendingMask |= 1 << det;
+                }
+                stats.outOfGateTags.addAndGet(outOfGate);
+                long until = batch.completeUntilPs;
+                stats.coveredUntilPs.set(until);
+                if (pendingSlot >= 0 && slots.windowEndPs(pendingSlot) <= until) {
+                    emit(pendingSlot, pendingMask);
+                    pendingSlot = -1;
+                }
+                if (currentFrame >= 0 && slots.windowEndPs(((currentFrame + 1) << FRAME_SHIFT) - 1) <= until) {
+                    finishFrame();
+                }
+            }
+            if (pendingSlot >= 0) {
+                emit(pendingSlot, pendingMask);
+                pendingSlot = -1;
+            }
+            finishFrame();
+        } finally {
+            tagger.stop();
+        }
+    }
+
+    private void emit(long slot, int mask) throws InterruptedException {
+        long frame = slot >>> FRAME_SHIFT;
+        if (frame != currentFrame) {
+            finishFrame();
+            currentFrame = frame;
+        }
+        if (frameCount == frameSlots.length) {
+            int c = frameCount * 2;
+            frameSlots = Arrays.copyOf(frameSlots, c);
+            frameBasis = Arrays.copyOf(frameBasis, c);
+            frameBit = Arrays.copyOf(frameBit, c);
+        }
+        int outcome = squashing.outcome(mask);
+        frameSlots[frameCount] = slot;
+        frameBasis[frameCount] = (byte) (outcome >>> 1);
+        frameBit[frameCount] = (byte) (outcome & 1);
+        frameCount++;
+        stats.detections.incrementAndGet();
+    }
+
+    private void finishFrame() throws InterruptedException {
+        if (frameCount == 0) {
+            return;
+        }
+        int n = frameCount;
+        frameCount = 0;
+        long frame = currentFrame;
+        if (firstFrameOfBlock < 0) {
+            firstFrameOfBlock = frame;
+        }
+        SiftRequest.Builder req = SiftRequest.newBuilder().setFrame(frame).setCount(n)
+                .setSlotDeltas(ByteString.copyFrom(SlotCodec.encode(frameSlots, n)));
+        for (long w : BitPacking.packBits(frameBasis, n)) {
+            req.addBobBasis(w);
+        }
+        SiftResponse resp = peer.call(PeerMessage.newBuilder().setSiftRequest(req), CALL_TIMEOUT).getSiftResponse();
+        if (resp.getCount() != n) {
+            throw new PeerException("Alice answered sifting of frame " + frame + " with " + resp.getCount()
+                    + " detections, " + n + " were announced");
+        }
+        byte[] match = new byte[n];
+        BitPacking.unpackBits(resp.getBasisMatchList().stream().mapToLong(Long::longValue).toArray(), n, match);
+        int matched = 0;
+        for (int i = 0; i < n; i++) {
+            matched += match[i];
+        }
+        byte[] intensity = new byte[matched];
+        BitPacking.unpackPairs(resp.getIntensityList().stream().mapToLong(Long::longValue).toArray(), matched, intensity);
+        byte[] zBits = new byte[matched];
+        int z = 0;
+        int m = 0;
+        long sifted = 0;
+        for (int i = 0; i < n; i++) {
+            if (match[i] == 0) {
+                continue;
+            }
+            int k = intensity[m++];
+            if (k > 2) {
+                throw new PeerException("Alice sent intensity class " + k + " for frame " + frame);
+            }
+            if (frameBasis[i] == 0) {
+                keyBuffer.append(frameBit[i], k);
+                nx[k]++;
+                sifted++;
+            } else {
+                zBits[z++] = frameBit[i];
+                nz[k]++;
+            }
+        }
+        TestBitsRequest.Builder tb = TestBitsRequest.newBuilder().setFrame(frame).setCount(z);
+        for (long w : BitPacking.packBits(zBits, z)) {
+            tb.addBits(w);
+        }
+        TestBitsResponse tr = peer.call(PeerMessage.newBuilder().setTestBitsRequest(tb), CALL_TIMEOUT)
+                .getTestBitsResponse();
+        if (tr.getErrorsCount() != 3) {
+            throw new PeerException("Alice sent " + tr.getErrorsCount() + " error counts for frame " + frame);
+        }
+        long errors = 0;
+        for (int k = 0; k < 3; k++) {
+            mz[k] += tr.getErrors(k);
+            errors += tr.getErrors(k);
+        }
+        stats.siftedBits.addAndGet(sifted);
+        stats.testBits.addAndGet(z);
+        stats.testErrors.addAndGet(errors);
+        if (keyBuffer.size() >= config.postprocessing().blockBits()) {
+            closeBlock(frame);
+        }
+    }
+
+    private void closeBlock(long lastFrame) throws InterruptedException {
+        String id = String.format("b-%06d", ++blockSeq);
+        BlockAudit.Builder audit = new BlockAudit.Builder(id, config.protocol(), config.postprocessing())
+                .counts(nx, nz, mz);
+        EstimateRequest.Builder er = EstimateRequest.newBuilder().setFirstFrame(firstFrameOfBlock).setLastFrame(lastFrame);
+        for (int k = 0; k < 3; k++) {
+            er.addNX(nx[k]).addNZ(nz[k]).addMZ(mz[k]);
+        }
+        BitArray key = keyBuffer.takeBits();
+        byte[] intensities = keyBuffer.intensities();
+        long[] bnz = nz.clone();
+        long[] bmz = mz.clone();
+        FiniteKeyEstimator.Bounds bounds = Estimation.bounds(config, nx, nz, mz);
+        keyBuffer.clear();
+        Arrays.fill(nx, 0);
+        Arrays.fill(nz, 0);
+        Arrays.fill(mz, 0);
+        firstFrameOfBlock = -1;
+        audit.bounds(bounds.sX0(), bounds.sX1(), bounds.sZ0(), bounds.sZ1(), bounds.vZ1(), bounds.phiX());
+        EstimateResponse resp = peer.call(PeerMessage.newBuilder().setBlockId(id).setEstimateRequest(er), CALL_TIMEOUT)
+                .getEstimateResponse();
+        String mine = Estimation.abortReason(config, bnz, bmz, bounds);
+        if (!resp.getProceed()) {
+            ledger.record(audit.aborted(resp.getReason()));
+            log.info("block {} aborted: {}", id, resp.getReason());
+            return;
+        }
+        if (mine != null) {
+            abortBlock(audit, "decision_mismatch: Alice proceeds, Bob finds " + mine);
+            return;
+        }
+        blocks.put(new BobBlock(blockSeq, key, intensities, bounds, audit, Estimation.testQber(bnz, bmz)));
+    }
+
+    // ---------------------------------------------------------------- block thread
+
+    private void blockLoop() {
+        try {
+            while (true) {
+                BobBlock b = blocks.take();
+                if (b == BobBlock.END) {
+                    return;
+                }
+                try {
+                    process(b);
+                } catch (RuntimeException e) {
+                    log.warn("block {} failed: {}", b.audit.id(), e.toString());
+                    abortBlock(b.audit, "failed: " + e.getMessage());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void process(BobBlock b) {
+        String id = b.audit.id();
+        int n = b.key.length();
+        int passes = config.postprocessing().cascadePasses();
+        // Cascade sizes its first blocks from the QBER; the test-basis estimate stands in for the
+        // key-basis one, floored so a lucky zero-error sample still gives finite block sizes.
+        double qEstimate = Math.max(b.testQber, 1e-3);
+        long seed = secureRandom.nextLong();
+        peer.call(PeerMessage.newBuilder().setBlockId(id).setCascadeStart(CascadeStart.newBuilder()
+                .setPermutationSeed(seed).setQberEstimate(qEstimate).setPasses(passes).setKeyBits(n)), CALL_TIMEOUT);
+        BitArray original = b.key.copy();
+        CascadeCorrector corrector = new CascadeCorrector(b.key, qEstimate, passes, seed);
+        while (!corrector.done()) {
+            ParityQueries q = corrector.nextQueries();
+            PeerMessage resp = peer.call(PeerMessage.newBuilder().setBlockId(id)
+                    .setParityRequest(ParityWire.encode(q)), CALL_TIMEOUT);
+            corrector.onParities(ParityWire.parities(resp.getParityResponse(), q.count()));
+        }
+        long[] mx = errorsPerClass(original, b.key, b.intensities);
+        long corrected = mx[0] + mx[1] + mx[2];
+        if (faults.flipBitAfterReconciliation().test(b.seq)) {
+            b.key.flip(n / 2);
+        }
+        long lambda = corrector.disclosedBits() + Estimation.VERIFICATION_TAG_BITS;
+        long p0 = secureRandom.nextLong();
+        long p1 = secureRandom.nextLong();
+        long[] tag = PolynomialHash.tag2(b.key, p0, p1);
+        VerifyRequest.Builder vr = VerifyRequest.newBuilder().setKey0(p0).setKey1(p1).setTag0(tag[0]).setTag1(tag[1])
+                .setLambdaEc(lambda);
+        for (long e : mx) {
+            vr.addMX(e);
+        }
+        VerifyResponse v = peer.call(PeerMessage.newBuilder().setBlockId(id).setVerifyRequest(vr), CALL_TIMEOUT)
+                .getVerifyResponse();
+        if (v.getLambdaEc() != lambda) {
+            // Alice's count of what she disclosed is the one that bounds Eve's information.
+            log.warn("block {}: Alice counts λ_EC = {}, Bob {}", id, v.getLambdaEc(), lambda);
+            lambda = v.getLambdaEc();
+        }
+        b.audit.reconciliation(lambda, mx, (double) corrected / n);
+        stats.reconciledBits.addAndGet(n);
+        stats.correctedBits.addAndGet(corrected);
+        if (!v.getMatch()) {
+            ledger.record(b.audit.aborted(Estimation.REASON_VERIFICATION));
+            log.info("block {} aborted: verification tags differ", id);
+            return;
+        }
+        long length = FiniteKeyEstimator.keyLength(b.bounds, lambda, config.postprocessing().epsSec(),
+                config.postprocessing().epsCor());
+        b.audit.length(length);
+        if (length != v.getLength()) {
+            abortBlock(b.audit, "length_mismatch: Alice " + v.getLength() + ", Bob " + length);
+            return;
+        }
+        if (v.getSeedCount() == 0) {
+            ledger.record(b.audit.aborted(v.getReason()));
+            log.info("block {} aborted: {}", id, v.getReason());
+            return;
+        }
+        int keySize = config.postprocessing().keySizeBits();
+        int keys = KeyCutter.keyCount(length, keySize);
+        int seedBits = (int) (n + length - 1);
+        if (v.getSeedCount() != (seedBits + 63) >>> 6 || v.getKeyIdsCount() != keys || v.getKeySizeBits() != keySize) {
+            abortBlock(b.audit, "bad_amplification_message: " + v.getSeedCount() + " seed words, "
+                    + v.getKeyIdsCount() + " key IDs for " + keys + " keys of " + v.getKeySizeBits() + " bits");
+            return;
+        }
+        BitArray toeplitzSeed = BitArray.wrap(v.getSeedList().stream().mapToLong(Long::longValue).toArray(), seedBits);
+        List<byte[]> finalKeys = KeyCutter.cut(ToeplitzHash.hash(b.key, toeplitzSeed, (int) length), keySize);
+        if (faults.divergeAfterVerification().test(b.seq)) {
+            finalKeys.get(0)[0] ^= 1;
+        }
+        store.storeBlock(id, v.getKeyIdsList(), finalKeys);
+        boolean aliceStored = peer.call(PeerMessage.newBuilder().setBlockId(id)
+                .setCommitRequest(CommitRequest.getDefaultInstance()), CALL_TIMEOUT).getCommitResponse().getStored();
+        if (!aliceStored) {
+            store.deleteBlock(id);
+            ledger.record(b.audit.aborted("store_failed: Alice could not store the block"));
+            return;
+        }
+        long storedBits = (long) keys * keySize;
+        ledger.record(b.audit.ok(storedBits));
+        stats.finalKeyBits.addAndGet(length);
+        log.info("block {}: n_X={} QBER={} ℓ={} stored {} keys", id, n, String.format("%.4f", (double) corrected / n),
+                length, keys);
+    }
+
+    /** Errors Cascade corrected, per intensity class of the corrected bit. */
+    private static long[] errorsPerClass(BitArray before, BitArray after, byte[] intensities) {
+        long[] m = new long[3];
+        long[] a = before.words();
+        long[] c = after.words();
+        for (int w = 0; w < a.length; w++) {
+            long diff = a[w] ^ c[w];
+            while (diff != 0) {
+                int bit = (w << 6) + Long.numberOfTrailingZeros(diff);
+                m[intensities[bit]]++;
+                diff &= diff - 1;
+            }
+        }
+        return m;
+    }
+
+    private void abortBlock(BlockAudit.Builder audit, String reason) {
+        ledger.record(audit.aborted(reason));
+        log.warn("block {} aborted: {}", audit.id(), reason);
+        try {
+            peer.call(PeerMessage.newBuilder().setBlockId(audit.id())
+                    .setAbortBlock(AbortBlock.newBuilder().setReason(reason)), CALL_TIMEOUT);
+        } catch (PeerException e) {
+            log.warn("block {}: could not tell Alice of the abort: {}", audit.id(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        blocks.clear();
+    }
+
+    /** A closed block waiting for (or in) post-processing. */
+    private static final class BobBlock {
+        static final BobBlock END = new BobBlock(-1, null, null, null, null, 0);
+
+        final int seq;
+        final BitArray key;
+        final byte[] intensities;
+        final FiniteKeyEstimator.Bounds bounds;
+        final BlockAudit.Builder audit;
+        final double testQber;
+
+        BobBlock(int seq, BitArray key, byte[] intensities, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit,
+                 double testQber) {
+            this.seq = seq;
+            this.key = key;
+            this.intensities = intensities;
+            this.bounds = bounds;
+            this.audit = audit;
+            this.testQber = testQber;
+        }
+    }
+}

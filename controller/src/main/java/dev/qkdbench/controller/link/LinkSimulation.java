@@ -1,0 +1,186 @@
+package dev.qkdbench.controller.link;
+
+import dev.qkdbench.config.ConfigException;
+import dev.qkdbench.config.DeviceConfig;
+import dev.qkdbench.config.LinkConfig;
+import dev.qkdbench.config.SideConfig;
+import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.peer.PeerClient;
+import dev.qkdbench.controller.peer.PeerServer;
+import dev.qkdbench.drivers.ChoiceSource;
+import dev.qkdbench.drivers.Device;
+import dev.qkdbench.drivers.DriverRegistry;
+import dev.qkdbench.drivers.IntensityModulator;
+import dev.qkdbench.drivers.PhotonSource;
+import dev.qkdbench.drivers.PolarizationModulator;
+import dev.qkdbench.drivers.SinglePhotonDetector;
+import dev.qkdbench.drivers.TimeTagger;
+import dev.qkdbench.drivers.bench.SimulatedBench;
+import dev.qkdbench.drivers.bench.SimulatedBenchProvider;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.function.Consumer;
+
+/**
+ * Runs a whole link in one process (DESIGN §8 {@code simulate}): a simulated bench found through
+ * the bench SPI, Alice and Bob each with their own devices, key store and post-processing, sharing
+ * nothing but the bench and the peer socket on loopback.
+ */
+public final class LinkSimulation {
+    private static final Duration PEER_DEADLINE = Duration.ofSeconds(10);
+
+    private LinkSimulation() {
+    }
+
+    /**
+     * @param storeDir   folder for the two key stores ({@code alice-keys.db}, {@code bob-keys.db})
+     * @param pluginsDir extra driver plugins, or null
+     * @param progress   receives a snapshot about once a second of wall time
+     */
+    public record Options(Path storeDir, Path pluginsDir, BobSide.Faults faults, Consumer<Progress> progress) {
+    }
+
+    /** A live view of a running simulation. */
+    public record Progress(double simulatedSeconds, long pulses, long detections, long siftedBits, double testQber,
+                           long finalKeyBits, long blocksOk, long blocksAborted) {
+    }
+
+    /** What a finished run produced. */
+    public record Result(LinkConfig config, double simulatedSeconds, long pulses, LinkStats stats,
+                         List<BlockAudit> aliceBlocks, List<BlockAudit> bobBlocks, boolean keysIdentical,
+                         long aliceKeys, long bobKeys, Path storeDir) {
+    }
+
+    public static Result run(LinkConfig config, Options options) throws InterruptedException {
+        SimulatedBenchProvider provider = ServiceLoader.load(SimulatedBenchProvider.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException(
+                        "no simulator backend on the class path (simulator-backend provides one)"));
+        SideConfig alice = config.alice();
+        SideConfig bob = config.bob();
+        String benchName = benchName(alice, bob);
+        // Plugins come from --plugins, else from plugins/ beside the config (DESIGN §8).
+        Path plugins = options.pluginsDir() != null ? options.pluginsDir()
+                : config.source() == null || config.source().toAbsolutePath().getParent() == null ? null
+                : config.source().toAbsolutePath().getParent().resolve("plugins");
+        DriverRegistry registry = DriverRegistry.withPlugins(plugins);
+        LinkStats stats = new LinkStats();
+        List<Device> opened = new ArrayList<>();
+        try (SimulatedBench bench = provider.create(benchName, config.bench(), alice.protocol(),
+                config.simulation().duration(), config.simulation().seed());
+             KeyStore aliceStore = KeyStore.open(options.storeDir().resolve("alice-keys.db"));
+             KeyStore bobStore = KeyStore.open(options.storeDir().resolve("bob-keys.db"))) {
+            ChoiceSource choices = openAlice(alice, registry, opened);
+            TimeTagger tagger = null;
+            List<SinglePhotonDetector> detectors = new ArrayList<>();
+            for (DeviceConfig dc : bob.devices()) {
+                Device d = registry.open(dc);
+                opened.add(d);
+                if (d instanceof TimeTagger t) {
+                    tagger = t;
+                } else if (d instanceof SinglePhotonDetector det) {
+                    detectors.add(det);
+                }
+            }
+            if (tagger == null) {
+                throw new ConfigException(bob.devices().isEmpty() ? null : bob.devices().get(0).location(),
+                        "bob.devices", "Bob needs a time_tagger");
+            }
+            try (AliceSide aliceSide = new AliceSide(alice, choices, aliceStore);
+                 PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), aliceSide);
+                 PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE);
+                 BobSide bobSide = new BobSide(bob, tagger, detectors, client, bobStore, bench.arrivalOffsetPs(),
+                         stats, options.faults())) {
+                bobSide.hello();
+                Thread reporter = progressReporter(bench, stats, aliceSide.ledger(), options.progress());
+                try {
+                    bobSide.run();
+                } finally {
+                    reporter.interrupt();
+                    reporter.join();
+                }
+                double simulated = config.simulation().duration().toNanos() / 1e9;
+                List<KeyStore.StoredKey> a = aliceStore.list();
+                List<KeyStore.StoredKey> b = bobStore.list();
+                return new Result(config, simulated, bench.pulsesSent(), stats, aliceSide.ledger().blocks(),
+                        bobSide.ledger().blocks(), a.equals(b), a.size(), b.size(), options.storeDir());
+            }
+        } finally {
+            for (Device d : opened) {
+                d.close();
+            }
+        }
+    }
+
+    private static ChoiceSource openAlice(SideConfig alice, DriverRegistry registry, List<Device> opened) {
+        ChoiceSource choices = null;
+        for (DeviceConfig dc : alice.devices()) {
+            Device d = registry.open(dc);
+            opened.add(d);
+            if (d instanceof PhotonSource s) {
+                s.setClockRateHz(alice.protocol().clockHz());
+            }
+            if (d instanceof IntensityModulator im) {
+                im.setIntensities(alice.protocol().intensities());
+            }
+            if (d instanceof PolarizationModulator pm) {
+                pm.setKeyBasisProbability(alice.protocol().keyBasisProbability());
+            }
+            if (d instanceof ChoiceSource c) {
+                choices = c;
+            }
+        }
+        for (Device d : opened) {
+            if (d instanceof PhotonSource s) {
+                s.setEmitting(true);
+            }
+        }
+        if (choices == null) {
+            throw new ConfigException(alice.devices().isEmpty() ? null : alice.devices().get(0).location(),
+                    "alice.devices", "Alice needs a choice_source");
+        }
+        return choices;
+    }
+
+    /** The bench the {@code sim:<name>} addresses name; all sim devices must name the same one. */
+    private static String benchName(SideConfig alice, SideConfig bob) {
+        String name = null;
+        for (SideConfig side : List.of(alice, bob)) {
+            for (DeviceConfig dc : side.devices()) {
+                if (dc.address().startsWith("sim:")) {
+                    String n = dc.address().substring(4);
+                    if (name == null) {
+                        name = n;
+                    } else if (!name.equals(n)) {
+                        throw new ConfigException(dc.location(), "devices." + dc.name() + ".address",
+                                "simulate runs one bench; this device names '" + n + "', others '" + name + "'");
+                    }
+                }
+            }
+        }
+        return name == null ? "default" : name;
+    }
+
+    private static Thread progressReporter(SimulatedBench bench, LinkStats stats, BlockLedger ledger,
+                                           Consumer<Progress> sink) {
+        Thread t = new Thread(() -> {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.sleep(1000);
+                    long tb = stats.testBits.get();
+                    sink.accept(new Progress(stats.coveredUntilPs.get() / 1e12, bench.pulsesSent(),
+                            stats.detections.get(), stats.siftedBits.get(),
+                            tb == 0 ? Double.NaN : (double) stats.testErrors.get() / tb, stats.finalKeyBits.get(),
+                            ledger.okCount(), ledger.abortedCount()));
+                }
+            } catch (InterruptedException e) {
+                // the run ended
+            }
+        }, "progress");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+}

@@ -1,0 +1,121 @@
+package dev.qkdbench.controller.peer;
+
+import dev.qkdbench.controller.peer.v1.ErrorReply;
+import dev.qkdbench.controller.peer.v1.PeerMessage;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Alice's end of the peer link: listens, and answers every request through a {@link PeerRequestHandler}. */
+public final class PeerServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
+
+    private final EventLoopGroup group;
+    private final Channel serverChannel;
+
+    private PeerServer(EventLoopGroup group, Channel serverChannel) {
+        this.group = group;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds {@code host:port} (port 0 picks a free port).
+     *
+     * @throws PeerException naming the address when it cannot be bound
+     */
+    public static PeerServer bind(String host, int port, PeerRequestHandler handler) {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try {
+            Channel ch = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel c) {
+                            PeerCodec.install(c.pipeline());
+                            c.pipeline().addLast("dispatch", new Dispatcher(handler));
+                        }
+                    })
+                    .bind(host, port).sync().channel();
+            return new PeerServer(group, ch);
+        } catch (Exception e) {
+            group.shutdownGracefully();
+            throw new PeerException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        serverChannel.close().awaitUninterruptibly();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+    }
+
+    private static final class Dispatcher extends SimpleChannelInboundHandler<PeerMessage> {
+        private final PeerRequestHandler handler;
+
+        Dispatcher(PeerRequestHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, PeerMessage request) {
+            try {
+                handler.executorFor(request).execute(() -> answer(ctx, request));
+            } catch (RejectedExecutionException e) {
+                ctx.writeAndFlush(error(request, "peer is shutting down"));
+            }
+        }
+
+        private void answer(ChannelHandlerContext ctx, PeerMessage request) {
+            PeerMessage response;
+            try {
+                response = handler.handle(request)
+                        .setRequestId(request.getRequestId())
+                        .setBlockId(request.getBlockId())
+                        .build();
+            } catch (RuntimeException e) {
+                log.warn("request {} ({}) for '{}' failed: {}", request.getRequestId(), request.getBodyCase(),
+                        request.getBlockId(), e.toString());
+                response = error(request, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            ctx.writeAndFlush(response);
+        }
+
+        private static PeerMessage error(PeerMessage request, String reason) {
+            return PeerMessage.newBuilder()
+                    .setRequestId(request.getRequestId())
+                    .setBlockId(request.getBlockId())
+                    .setError(ErrorReply.newBuilder().setReason(reason))
+                    .build();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            handler.onDisconnect(null);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.warn("peer link from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            handler.onDisconnect(cause);
+            ctx.close();
+        }
+    }
+}

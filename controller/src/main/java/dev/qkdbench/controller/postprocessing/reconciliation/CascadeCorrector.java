@@ -1,0 +1,432 @@
+package dev.qkdbench.controller.postprocessing.reconciliation;
+
+import dev.qkdbench.controller.postprocessing.BitArray;
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * Bob's side of Cascade (G. Brassard, L. Salvail, "Secret-key reconciliation by public
+ * discussion", EUROCRYPT 1993) with, by default, the block-size schedule "opt. (7)" of
+ * Martinez-Mateo et al., QIC 15 (2015) (see {@link CascadeSchedule}), driven in batched rounds:
+ * each round is one {@link ParityQueries} message to Alice and one packed answer back. Bob's key is corrected in
+ * place; Bob never flips a bit that is not an error, because a bit is flipped only when Alice's
+ * own parity of that single bit is known to differ.
+ *
+ * <p>Usage: {@code while (!c.done()) c.onParities(alice.answer(c.nextQueries()));}
+ *
+ * <h2>What is asked when</h2>
+ * <ul>
+ *   <li>Round 1: the top-level block parities of <em>every</em> pass. Alice's parities do not
+ *       depend on Bob's corrections, so asking them up front discloses exactly what sequential
+ *       Cascade discloses and saves a round per pass. The last block of each pass after the first
+ *       is not asked: its parity is the whole key's parity (known from pass 0, permutations keep
+ *       it) XOR the pass's other blocks.</li>
+ *   <li>Passes are <em>activated</em> in order: pass {@code p + 1} starts only when no search is
+ *       left in passes {@code ≤ p}, as in sequential Cascade (starting later passes early would
+ *       search for the same errors in larger blocks, disclosing more).</li>
+ *   <li>Each round then carries one binary-search step of every active search. A search is a
+ *       cursor on a node of a top-level block's binary tree whose parity differs between Alice
+ *       and Bob; it asks for the parity of the node's left half (the right half's follows), and
+ *       walks down through nodes already known without asking.</li>
+ *   <li>Cascade effect: a corrected bit changes Bob's parity of every known node containing it,
+ *       in every pass. Each known node that becomes odd in an active pass gets a new search, from
+ *       that node rather than from its top-level block (sub-block reuse): every known node is
+ *       remembered with Alice's parity for the whole run, so no range is ever asked twice. Two
+ *       searches that reach the same node merge.</li>
+ * </ul>
+ *
+ * <p>Memory: per pass after the first, the permutation and its inverse ({@code 8·n} bytes) and a
+ * permuted copy of the key ({@code n/8} bytes), plus the known-node table (≈ 2 entries per
+ * disclosed parity). Not thread-safe: one block, one thread at a time.
+ */
+public final class CascadeCorrector {
+    private final int n;
+    private final int passes;
+    private final int[] blockSize;
+    private final int[] blockCount;
+    private final int[][] perm;
+    private final int[][] inv;
+    private final BitArray[] view;
+    private final KnownParities known;
+
+    /** Passes [0, activePasses) may start searches. */
+    private int activePasses;
+
+    // Cursors: one per active binary search, in parallel arrays; free ids on a stack.
+    private int[] cPass = new int[64];
+    private int[] cStart = new int[64];
+    private int[] cEnd = new int[64];
+    private int[] cLevel = new int[64];
+    private int[] freeIds = new int[64];
+    private int freeCount;
+    private int cursorCapacityUsed;
+
+    // FIFO of cursors to advance in the current step.
+    private int[] work = new int[64];
+    private int workHead;
+    private int workTail;
+
+    // The batch being built / awaiting its answer; owner[i] is the asking cursor, −1 for a top-level parity.
+    private int qCount;
+    private int[] qPass = new int[64];
+    private int[] qStart = new int[64];
+    private int[] qEnd = new int[64];
+    private int[] qOwner = new int[64];
+    private ParityQueries outstanding;
+    private boolean awaitingAnswer;
+    private boolean done;
+
+    private long disclosed;
+    private int corrected;
+    private int rounds;
+
+    /**
+     * A corrector with the default schedule, {@link CascadeSchedule#MARTINEZ_MATEO_OPT7}.
+     *
+     * @param bobKey          Bob's key, corrected in place; ≥ 1 bit
+     * @param qberEstimate    estimated bit error rate in [0, ½), sets the first block sizes
+     * @param passes          number of passes, 1 … {@link CascadeSchedule#MAX_PASSES} (the schedule
+     *                        was analysed with {@link CascadeSchedule#recommendedPasses()} = 14)
+     * @param permutationSeed the seed shared with Alice's {@link CascadeResponder}
+     */
+    public CascadeCorrector(BitArray bobKey, double qberEstimate, int passes, long permutationSeed) {
+        this(bobKey, CascadeSchedule.MARTINEZ_MATEO_OPT7, qberEstimate, passes, permutationSeed);
+    }
+
+    /**
+     * A corrector with a chosen block-size schedule (Alice need not know it).
+     *
+     * @param bobKey          Bob's key, corrected in place; ≥ 1 bit
+     * @param schedule        the block-size schedule
+     * @param qberEstimate    estimated bit error rate in [0, ½), sets the first block sizes
+     * @param passes          number of passes, 1 … {@link CascadeSchedule#MAX_PASSES}
+     * @param permutationSeed the seed shared with Alice's {@link CascadeResponder}
+     */
+    public CascadeCorrector(BitArray bobKey, CascadeSchedule schedule, double qberEstimate, int passes,
+                            long permutationSeed) {
+        Objects.requireNonNull(bobKey, "bobKey");
+        this.n = bobKey.length();
+        this.passes = passes;
+        this.blockSize = Objects.requireNonNull(schedule, "schedule").blockSizes(n, qberEstimate, passes);
+        this.blockCount = new int[passes];
+        CascadePermutations permutations = new CascadePermutations(permutationSeed, n, passes);
+        this.perm = new int[passes][];
+        this.inv = new int[passes][];
+        this.view = new BitArray[passes];
+        view[0] = bobKey;
+        int topLevel = 0;
+        for (int p = 0; p < passes; p++) {
+            blockCount[p] = (int) ((n + (long) blockSize[p] - 1) / blockSize[p]);
+            topLevel += blockCount[p];
+            if (p > 0) {
+                perm[p] = permutations.permutation(p);
+                inv[p] = CascadePermutations.inverse(perm[p]);
+                view[p] = CascadePermutations.permute(bobKey, perm[p]);
+            }
+        }
+        // ≈ 2 nodes per disclosed parity, ≈ log2(1/Q) + 2 parities per error: start near the need, grow if short
+        known = new KnownParities((int) Math.min(1 << 26, topLevel + 4 * (long) (n * qberEstimate) + 16));
+        for (int p = 0; p < passes; p++) {
+            int asked = p == 0 ? blockCount[p] : blockCount[p] - 1;
+            for (int b = 0; b < asked; b++) {
+                addQuery(p, b * blockSize[p], blockEnd(p, b), -1);
+            }
+        }
+        publishBatch(); // never empty: pass 0 has at least one block
+    }
+
+    /** True when every pass has run and no search is left: the key is as corrected as Cascade can make it. */
+    public boolean done() {
+        return done;
+    }
+
+    /**
+     * The parity queries of the current round.
+     *
+     * @throws IllegalStateException when done, or when the previous batch has not been answered
+     */
+    public ParityQueries nextQueries() {
+        if (done) {
+            throw new IllegalStateException("Cascade is done after " + rounds + " rounds; no more queries");
+        }
+        if (awaitingAnswer) {
+            throw new IllegalStateException("the queries of round " + (rounds + 1) + " are still unanswered");
+        }
+        awaitingAnswer = true;
+        return outstanding;
+    }
+
+    /**
+     * Alice's answer to the last {@link #nextQueries()}: bit {@code i} (word {@code i >>> 6},
+     * position {@code i & 63}) is her parity of query {@code i}. Advances every search as far as
+     * it goes and prepares the next round.
+     */
+    public void onParities(long[] packedParities) {
+        Objects.requireNonNull(packedParities, "packedParities");
+        if (!awaitingAnswer) {
+            throw new IllegalStateException("no queries outstanding: call nextQueries() first");
+        }
+        int count = outstanding.count();
+        if (packedParities.length < ParityQueries.answerWords(count)) {
+            throw new IllegalArgumentException(count + " parities need " + ParityQueries.answerWords(count)
+                    + " words, got " + packedParities.length);
+        }
+        awaitingAnswer = false;
+        rounds++;
+        disclosed += count;
+        boolean topLevelRound = rounds == 1;
+        for (int i = 0; i < count; i++) {
+            int a = (int) (packedParities[i >>> 6] >>> i) & 1;
+            int p = qPass[i];
+            int s = qStart[i];
+            int e = qEnd[i];
+            int owner = qOwner[i];
+            if (owner < 0) {
+                known.insert(KnownParities.key(p, s, 0), a, a ^ view[p].parity(s, e));
+            } else {
+                learnHalves(owner, a, e); // the query was the left half [s, e) of the owner's node
+                pushWork(owner);
+            }
+        }
+        qCount = 0;
+        if (topLevelRound) {
+            inferLastBlocks();
+            activatePass();
+        }
+        advance();
+        while (qCount == 0 && activePasses < passes) {
+            activatePass();
+            advance();
+        }
+        if (qCount == 0) {
+            done = true;
+            outstanding = null;
+        } else {
+            publishBatch();
+        }
+    }
+
+    /** Parities Alice revealed so far: Cascade's part of λ_EC. */
+    public long disclosedBits() {
+        return disclosed;
+    }
+
+    /** Bits of Bob's key flipped so far; every one was an error. */
+    public int correctedBits() {
+        return corrected;
+    }
+
+    /** Query rounds answered so far (round trips to Alice). */
+    public int rounds() {
+        return rounds;
+    }
+
+    /** The top-level block size of each pass (a copy). */
+    public int[] blockSizes() {
+        return blockSize.clone();
+    }
+
+    // ---------------------------------------------------------------- round processing
+
+    /** Stores the left half (asked) and the right half (inferred) of the node cursor {@code c} waits at. */
+    private void learnHalves(int c, int aliceLeft, int mid) {
+        int p = cPass[c];
+        int s = cStart[c];
+        int level = cLevel[c];
+        int parent = known.find(KnownParities.key(p, s, level));
+        int aliceParent = known.alice(parent);
+        int bobParent = aliceParent ^ known.diff(parent);
+        int bobLeft = view[p].parity(s, mid);
+        known.insert(KnownParities.key(p, s, level + 1), aliceLeft, aliceLeft ^ bobLeft);
+        int aliceRight = aliceParent ^ aliceLeft;
+        known.insert(KnownParities.key(p, mid, level + 1), aliceRight, aliceRight ^ bobParent ^ bobLeft);
+    }
+
+    /** The last top-level block of each pass after the first: whole-key parity XOR the others. */
+    private void inferLastBlocks() {
+        int whole = 0;
+        for (int b = 0; b < blockCount[0]; b++) {
+            whole ^= known.alice(known.find(KnownParities.key(0, b * blockSize[0], 0)));
+        }
+        for (int p = 1; p < passes; p++) {
+            int last = blockCount[p] - 1;
+            int a = whole;
+            for (int b = 0; b < last; b++) {
+                a ^= known.alice(known.find(KnownParities.key(p, b * blockSize[p], 0)));
+            }
+            int s = last * blockSize[p];
+            known.insert(KnownParities.key(p, s, 0), a, a ^ view[p].parity(s, blockEnd(p, last)));
+        }
+    }
+
+    /** Lets the next pass search: a cursor on each of its odd top-level blocks. */
+    private void activatePass() {
+        int p = activePasses++;
+        for (int b = 0; b < blockCount[p]; b++) {
+            int s = b * blockSize[p];
+            int slot = known.find(KnownParities.key(p, s, 0));
+            if (known.diff(slot) == 1 && known.station(slot) == 0) {
+                startCursor(slot, p, s, blockEnd(p, b), 0);
+            }
+        }
+    }
+
+    /** Advances every queued cursor until it needs a query, corrects a bit, or finds its node even. */
+    private void advance() {
+        while (workHead != workTail) {
+            int c = work[workHead];
+            workHead = (workHead + 1) % work.length;
+            step(c);
+        }
+        workHead = 0;
+        workTail = 0;
+    }
+
+    private void step(int c) {
+        int p = cPass[c];
+        while (true) {
+            int s = cStart[c];
+            int e = cEnd[c];
+            int level = cLevel[c];
+            int slot = known.find(KnownParities.key(p, s, level));
+            if (known.diff(slot) == 0) {
+                // a correction elsewhere evened this node out: nothing left to find here
+                known.station(slot, 0);
+                freeCursor(c);
+                return;
+            }
+            if (e - s == 1) {
+                known.station(slot, 0);
+                freeCursor(c);
+                correct(p, s);
+                return;
+            }
+            int mid = s + ((e - s + 1) >>> 1);
+            int left = known.find(KnownParities.key(p, s, level + 1));
+            if (left < 0) {
+                addQuery(p, s, mid, c);
+                return;
+            }
+            boolean goLeft = known.diff(left) == 1;
+            int child = goLeft ? left : known.find(KnownParities.key(p, mid, level + 1));
+            known.station(slot, 0);
+            if (known.station(child) != 0) {
+                // another search already stands on this node and will finish it
+                freeCursor(c);
+                return;
+            }
+            known.station(child, c + 1);
+            if (goLeft) {
+                cEnd[c] = mid;
+            } else {
+                cStart[c] = mid;
+            }
+            cLevel[c] = level + 1;
+        }
+    }
+
+    /**
+     * Flips Bob's bit at position {@code j} of pass {@code p}'s permuted key, in the key and in every
+     * pass's copy, and updates every known node containing it (the cascade effect).
+     */
+    private void correct(int p, int j) {
+        int x = p == 0 ? j : perm[p][j];
+        corrected++;
+        for (int q = 0; q < passes; q++) {
+            int y = q == 0 ? x : inv[q][x];
+            view[q].flip(y);
+            int k = blockSize[q];
+            int s = y / k * k;
+            int e = Math.min(n, s + k);
+            int level = 0;
+            while (true) {
+                int slot = known.find(KnownParities.key(q, s, level));
+                if (slot < 0) {
+                    break; // children of an unknown node are unknown too
+                }
+                if (known.toggleDiff(slot) == 1 && q < activePasses && known.station(slot) == 0) {
+                    startCursor(slot, q, s, e, level);
+                }
+                if (e - s == 1) {
+                    break;
+                }
+                int mid = s + ((e - s + 1) >>> 1);
+                if (y < mid) {
+                    e = mid;
+                } else {
+                    s = mid;
+                }
+                level++;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- bookkeeping
+
+    private int blockEnd(int p, int b) {
+        return (int) Math.min(n, (long) (b + 1) * blockSize[p]);
+    }
+
+    private void startCursor(int slot, int p, int s, int e, int level) {
+        int c;
+        if (freeCount > 0) {
+            c = freeIds[--freeCount];
+        } else {
+            c = cursorCapacityUsed++;
+            if (c == cPass.length) {
+                int size = cPass.length * 2;
+                cPass = Arrays.copyOf(cPass, size);
+                cStart = Arrays.copyOf(cStart, size);
+                cEnd = Arrays.copyOf(cEnd, size);
+                cLevel = Arrays.copyOf(cLevel, size);
+                freeIds = Arrays.copyOf(freeIds, size);
+            }
+        }
+        cPass[c] = p;
+        cStart[c] = s;
+        cEnd[c] = e;
+        cLevel[c] = level;
+        known.station(slot, c + 1);
+        pushWork(c);
+    }
+
+    private void freeCursor(int c) {
+        freeIds[freeCount++] = c;
+    }
+
+    private void pushWork(int c) {
+        int size = work.length;
+        if ((workTail + 1) % size == workHead) {
+            int[] grown = new int[size * 2];
+            int m = 0;
+            for (int i = workHead; i != workTail; i = (i + 1) % size) {
+                grown[m++] = work[i];
+            }
+            work = grown;
+            workHead = 0;
+            workTail = m;
+        }
+        work[workTail] = c;
+        workTail = (workTail + 1) % work.length;
+    }
+
+    private void addQuery(int p, int s, int e, int owner) {
+        if (qCount == qPass.length) {
+            int size = qCount * 2;
+            qPass = Arrays.copyOf(qPass, size);
+            qStart = Arrays.copyOf(qStart, size);
+            qEnd = Arrays.copyOf(qEnd, size);
+            qOwner = Arrays.copyOf(qOwner, size);
+        }
+        qPass[qCount] = p;
+        qStart[qCount] = s;
+        qEnd[qCount] = e;
+        qOwner[qCount] = owner;
+        qCount++;
+    }
+
+    private void publishBatch() {
+        outstanding = new ParityQueries(qCount, Arrays.copyOf(qPass, qCount), Arrays.copyOf(qStart, qCount),
+                Arrays.copyOf(qEnd, qCount));
+    }
+}
