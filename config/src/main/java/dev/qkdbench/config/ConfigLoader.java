@@ -90,7 +90,8 @@ public final class ConfigLoader {
         Objects.requireNonNull(toml, "toml");
         Objects.requireNonNull(source, "source");
         ConfigTable root = ConfigTable.root(source, TomlParser.parse(toml, source));
-        root.allowOnly("side", "protocol", "postprocessing", "peer", "key_store", "http", "devices");
+        root.allowOnly("side", "protocol", "postprocessing", "peer", "key_store", "http", "devices", "sync",
+                "compensation");
         ConfigTable side = root.table("side").orElseThrow(() -> new ConfigException(root.location(), "side",
                 "expected a [side] table with role = \"alice\" or \"bob\", found none"));
         side.allowOnly("role", "name");
@@ -111,7 +112,8 @@ public final class ConfigLoader {
         KeyStoreConfig keyStore = readKeyStore(root.tableOrEmpty("key_store"), source, name);
         HttpConfig http = readHttp(root.tableOrEmpty("http"));
         List<DeviceConfig> devices = readDevices(root, role, side.location());
-        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, source);
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices,
+                readSync(root.tableOrEmpty("sync")), readCompensation(root.tableOrEmpty("compensation")), source);
     }
 
     /** Parses link-file text as if read from {@code source}. */
@@ -249,7 +251,9 @@ public final class ConfigLoader {
     private static BenchConfig readBench(ConfigTable t) {
         t.allowOnly("distance_km", "fibre_loss_db_per_km", "extra_loss_db", "receiver_efficiency",
                 "dark_count_probability", "afterpulse_probability", "afterpulse_decay_ns", "misalignment",
-                "dead_time_ns", "jitter_ps", "fibre_delay_ps_per_km", "eve_intercept_fraction");
+                "dead_time_ns", "jitter_ps", "fibre_delay_ps_per_km", "eve_intercept_fraction", "extra_delay_ps",
+                "source_jitter_ps", "tagger_jitter_ps", "tagger_frequency_offset_ppm", "tagger_drift_ppm_per_s",
+                "polarization_drift_rad_per_s", "sync_channel", "faults");
         BenchConfig d = BenchConfig.defaults();
         Range nonNegative = Range.atLeast(0);
         Range probability = Range.closedOpen(0, 1);
@@ -270,7 +274,75 @@ public final class ConfigLoader {
                 t.number("jitter_ps", "an RMS jitter in ps", nonNegative, d.jitterPs()),
                 t.number("fibre_delay_ps_per_km", "a group delay in ps/km", nonNegative, d.fibreDelayPsPerKm()),
                 t.number("eve_intercept_fraction", "a fraction of pulses", Range.closed(0, 1),
-                        d.eveInterceptFraction()));
+                        d.eveInterceptFraction()),
+                t.number("extra_delay_ps", "a delay in ps", Range.closed(0, 1e14), d.extraDelayPs()),
+                t.number("source_jitter_ps", "an RMS jitter in ps", nonNegative, d.sourceJitterPs()),
+                t.number("tagger_jitter_ps", "an RMS jitter in ps", nonNegative, d.taggerJitterPs()),
+                t.number("tagger_frequency_offset_ppm", "a clock frequency offset in ppm", Range.closed(-1000, 1000),
+                        d.taggerFrequencyOffsetPpm()),
+                t.number("tagger_drift_ppm_per_s", "a clock drift in ppm/s", Range.closed(-10, 10),
+                        d.taggerDriftPpmPerS()),
+                t.number("polarization_drift_rad_per_s", "a rotation speed in rad/s", Range.closed(0, 100),
+                        d.polarizationDriftRadPerS()),
+                t.bool("sync_channel", d.syncChannel()),
+                readFaults(t));
+    }
+
+    private static List<BenchFault> readFaults(ConfigTable bench) {
+        List<BenchFault> faults = new ArrayList<>();
+        for (ConfigTable f : bench.tableArray("faults")) {
+            f.allowOnly("kind", "at", "step_ps", "duration");
+            String kind = f.string("kind", "\"clock_step\" or \"tag_outage\"", null);
+            Duration at = duration(f, "at", null);
+            switch (kind) {
+                case "clock_step" -> faults.add(new BenchFault.ClockStep(at,
+                        f.integer("step_ps", "a clock step in ps", -1_000_000_000_000L, 1_000_000_000_000L, 0)));
+                case "tag_outage" -> faults.add(new BenchFault.TagOutage(at, duration(f, "duration", null)));
+                default -> throw f.error("kind", "expected \"clock_step\" or \"tag_outage\", found \"" + kind + "\"");
+            }
+        }
+        return faults;
+    }
+
+    /** A duration written like "20s"; a null default makes it required. */
+    private static Duration duration(ConfigTable t, String key, Duration defaultValue) {
+        if (!t.has(key) && defaultValue != null) {
+            return defaultValue;
+        }
+        String text = t.string(key, "a duration such as \"20s\", \"500ms\", \"2m\" or \"1h\"", null);
+        try {
+            return SimulationConfig.parseDuration(text);
+        } catch (IllegalArgumentException e) {
+            throw t.error(key, e.getMessage());
+        }
+    }
+
+    private static SyncConfig readSync(ConfigTable t) {
+        t.allowOnly("mode", "sync_channel", "coincidence_window_ps", "max_frequency_offset_ppm", "max_delay_s",
+                "lock_loss_qber");
+        SyncConfig d = SyncConfig.defaults();
+        String mode = t.string("mode", "\"photons\" or \"simulator\"", d.mode().name().toLowerCase(Locale.ROOT));
+        SyncMode m = switch (mode) {
+            case "photons" -> SyncMode.PHOTONS;
+            case "simulator" -> SyncMode.SIMULATOR;
+            default -> throw t.error("mode", "expected \"photons\" or \"simulator\", found \"" + mode + "\"");
+        };
+        return new SyncConfig(m,
+                (int) t.integer("sync_channel", "a tagger channel (-1: none)", -1, 255, d.syncChannel()),
+                t.number("coincidence_window_ps", "a window width in ps", Range.openClosed(0, 1e9),
+                        d.coincidenceWindowPs()),
+                t.number("max_frequency_offset_ppm", "a frequency offset bound in ppm", Range.openClosed(0, 1000),
+                        d.maxFrequencyOffsetPpm()),
+                t.number("max_delay_s", "a delay bound in s", Range.openClosed(0, 3600), d.maxDelaySeconds()),
+                t.number("lock_loss_qber", "a QBER (fraction)", Range.openClosed(0, 0.5), d.lockLossQber()));
+    }
+
+    private static CompensationConfig readCompensation(ConfigTable t) {
+        t.allowOnly("enabled", "frames_per_update", "gain");
+        CompensationConfig d = CompensationConfig.defaults();
+        return new CompensationConfig(t.bool("enabled", d.enabled()),
+                (int) t.integer("frames_per_update", "a number of frames", 1, 100_000, d.framesPerUpdate()),
+                t.number("gain", "a loop gain", Range.openClosed(0, 1), d.gain()));
     }
 
     private static SimulationConfig readSimulation(ConfigTable t) {
@@ -301,7 +373,7 @@ public final class ConfigLoader {
 
     private static SideConfig readLinkSide(ConfigTable t, Role role, ProtocolConfig protocol,
                                            PostProcessingConfig postprocessing, Path source, PeerConfig alicePeer) {
-        t.allowOnly("name", "peer", "key_store", "http", "devices");
+        t.allowOnly("name", "peer", "key_store", "http", "devices", "sync", "compensation");
         String name = readName(t, role);
         PeerConfig peer;
         if (role == Role.ALICE) {
@@ -317,7 +389,8 @@ public final class ConfigLoader {
         KeyStoreConfig keyStore = readKeyStore(t.tableOrEmpty("key_store"), source, name);
         HttpConfig http = readHttp(t.tableOrEmpty("http"));
         List<DeviceConfig> devices = readDevices(t, role, t.location());
-        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, source);
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices,
+                readSync(t.tableOrEmpty("sync")), readCompensation(t.tableOrEmpty("compensation")), source);
     }
 
     private static String readName(ConfigTable t, Role role) {

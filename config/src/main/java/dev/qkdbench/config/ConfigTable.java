@@ -138,6 +138,18 @@ final class ConfigTable {
         return s;
     }
 
+    /** A boolean, or the default when absent. */
+    boolean bool(String name, boolean defaultValue) {
+        TomlValue v = table.entries().get(name);
+        if (v == null) {
+            return defaultValue;
+        }
+        if (!(v.value() instanceof Boolean b)) {
+            throw error(name, "expected true or false, found " + v.describe());
+        }
+        return b;
+    }
+
     /** A finite number (integer or float) within {@code range}, or the default when absent. */
     double number(String name, String what, Range range, double defaultValue) {
         TomlValue v = table.entries().get(name);

@@ -4,20 +4,35 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 
-/** Everything one controller process needs to run its side of a link. */
+/**
+ * Everything one controller process needs to run its side of a link. {@code sync} and
+ * {@code compensation} only matter on Bob's side (TOML {@code [sync]}, {@code [compensation]}).
+ */
 public record SideConfig(Role role, String name, ProtocolConfig protocol, PostProcessingConfig postprocessing,
                          PeerConfig peer, KeyStoreConfig keyStore, HttpConfig http, List<DeviceConfig> devices,
-                         Path source) {
+                         SyncConfig sync, CompensationConfig compensation, Path source) {
     public SideConfig {
         devices = List.copyOf(devices);
     }
 
     public SideConfig withKeyStore(KeyStoreConfig store) {
-        return new SideConfig(role, name, protocol, postprocessing, peer, store, http, devices, source);
+        return new SideConfig(role, name, protocol, postprocessing, peer, store, http, devices, sync, compensation,
+                source);
     }
 
     public SideConfig withPeer(PeerConfig newPeer) {
-        return new SideConfig(role, name, protocol, postprocessing, newPeer, keyStore, http, devices, source);
+        return new SideConfig(role, name, protocol, postprocessing, newPeer, keyStore, http, devices, sync,
+                compensation, source);
+    }
+
+    public SideConfig withSync(SyncConfig newSync) {
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, newSync,
+                compensation, source);
+    }
+
+    public SideConfig withCompensation(CompensationConfig newCompensation) {
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync,
+                newCompensation, source);
     }
 
     /** The devices of one kind, in file order (Bob's four detectors, for instance). */

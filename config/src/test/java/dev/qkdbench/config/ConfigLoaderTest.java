@@ -119,6 +119,46 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void benchDynamicsFaultsSyncAndCompensationAreRead() throws IOException {
+        LinkConfig link = ConfigLoader.loadLink(write("dyn.toml", link("""
+                [bench]
+                extra_delay_ps = 1.5e12
+                tagger_frequency_offset_ppm = -37.5
+                tagger_drift_ppm_per_s = 0.01
+                polarization_drift_rad_per_s = 0.0167
+                sync_channel = true
+                [[bench.faults]]
+                kind = "clock_step"
+                at = "5s"
+                step_ps = 10000
+                [[bench.faults]]
+                kind = "tag_outage"
+                at = "8s"
+                duration = "1s"
+                """, "", "[bob.sync]\nmode = \"simulator\"\nsync_channel = 4\n[bob.compensation]\nenabled = false\n")));
+        BenchConfig b = link.bench();
+        assertEquals(1.5e12, b.extraDelayPs());
+        assertEquals(-37.5, b.taggerFrequencyOffsetPpm());
+        assertEquals(0.01, b.taggerDriftPpmPerS());
+        assertEquals(0.0167, b.polarizationDriftRadPerS());
+        assertTrue(b.syncChannel());
+        assertEquals(List.of(new BenchFault.ClockStep(Duration.ofSeconds(5), 10_000),
+                new BenchFault.TagOutage(Duration.ofSeconds(8), Duration.ofSeconds(1))), b.faults());
+        assertEquals(SyncMode.SIMULATOR, link.bob().sync().mode());
+        assertEquals(4, link.bob().sync().syncChannel());
+        assertFalse(link.bob().compensation().enabled());
+        assertEquals(SyncConfig.defaults(), link.alice().sync());
+    }
+
+    @Test
+    void aFaultOfUnknownKindIsNamedWhereItWasWritten() throws IOException {
+        Path file = write("f.toml", link("[bench]\n[[bench.faults]]\nkind = \"earthquake\"\nat = \"1s\"\n", "", ""));
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadLink(file));
+        assertTrue(e.getMessage().contains("bench.faults"), e.getMessage());
+        assertTrue(e.getMessage().contains("earthquake"), e.getMessage());
+    }
+
+    @Test
     void inlineTablesAndDottedKeysAreAccepted() throws IOException {
         String toml = """
                 side = { role = "bob", name = "receiver" }

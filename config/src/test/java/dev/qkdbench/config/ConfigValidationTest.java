@@ -110,7 +110,7 @@ class ConfigValidationTest {
                         "found unknown key \"clok_hz\" (did you mean clock_hz?)"),
                 c("typo in side", aliceSide("nmae = \"a\" #<"), "side.nmae", "(did you mean name?)"),
                 c("unknown table", aliceSide("[bench] #<\ndistance_km = 1"), "bench",
-                        "expected one of side, protocol, postprocessing, peer, key_store, http, devices; found"
+                        "expected one of side, protocol, postprocessing, peer, key_store, http, devices, sync, compensation; found"
                                 + " unknown key \"bench\""),
                 c("unknown key in peer", aliceSide("[peer]\nadress = \"x\" #<"), "peer.adress",
                         "expected one of host, port"),

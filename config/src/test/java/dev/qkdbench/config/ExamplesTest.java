@@ -103,6 +103,8 @@ class ExamplesTest {
         assertEquals(defaults.alice().http(), example.alice().http());
         assertEquals(defaults.alice().name(), example.alice().name());
         assertEquals(defaults.bob().name(), example.bob().name());
+        assertEquals(defaults.bob().sync(), example.bob().sync());
+        assertEquals(defaults.bob().compensation(), example.bob().compensation());
     }
 
     /** The commented [bench] lines, uncommented, are the defaults they claim to be. */
@@ -112,7 +114,7 @@ class ExamplesTest {
         int bench = text.indexOf("[bench]");
         int alice = text.indexOf("[alice]");
         String uncommented = text.substring(bench, alice).replaceAll("(?m)^# ([a-z_]+ = )", "$1");
-        assertEquals(12, uncommented.lines().filter(l -> l.matches("[a-z_]+ = .*")).count(), uncommented);
+        assertEquals(19, uncommented.lines().filter(l -> l.matches("[a-z_]+ = .*")).count(), uncommented);
         Path file = Files.writeString(dir.resolve("uncommented.toml"),
                 text.substring(0, bench) + uncommented + text.substring(alice));
         assertEquals(BenchConfig.defaults(), ConfigLoader.loadLink(file).bench());

@@ -15,10 +15,23 @@ public interface SimulatedBench extends AutoCloseable {
     BenchConfig config();
 
     /**
-     * The true delay from Alice's slot 0 to its arrival on Bob's tagger, in picoseconds. Until
-     * synchronization from the photons exists (issue 3) the simulator hands this to the controller.
+     * The true delay from Alice's slot 0 to its arrival on Bob's tagger, in picoseconds, at the
+     * start of the run (before any drift of Bob's clock or injected clock step).
      */
     long arrivalOffsetPs();
+
+    /**
+     * The transmitter slot whose pulse, without jitter, arrives nearest to {@code tagTimePs} on Bob's
+     * clock, from the bench's true timing (clock offset, drift and injected steps included). For
+     * {@code sync.mode = "simulator"} and for tests; the photon-based sync never calls it.
+     */
+    long trueSlotOfTag(long tagTimePs);
+
+    /** How fast Bob's clock runs against Alice's at a simulated time, in ppm (the truth the sync estimates). */
+    double trueFrequencyOffsetPpm(double simulatedSeconds);
+
+    /** The rotation of the fibre's polarization frame at a simulated time, radians, before Bob's compensation. */
+    double polarizationDriftRad(double simulatedSeconds);
 
     /** Pulses Alice has sent so far. */
     long pulsesSent();
