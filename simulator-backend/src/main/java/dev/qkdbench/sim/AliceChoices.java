@@ -1,16 +1,27 @@
 package dev.qkdbench.sim;
 
 import dev.qkdbench.config.DecoyIntensities;
+import dev.qkdbench.protocol.SyncMarker;
 
 /**
- * Alice's random choice for every slot as a pure function of (seed, slot): the slot's SplitMix64
- * output {@code mix64(seed + slot·γ)} is a counter-based hash, so any slot's basis, bit and
+ * Alice's choice for every slot as a pure function of (seed, slot), so any slot's basis, bit and
  * intensity class can be recomputed at any time and the transmitter holds O(1) state however long
  * the run. Immutable and thread-safe: Bob's tagger and Alice's choice source share one instance.
  *
- * <p>Bits of the 64-bit hash: the upper 32 choose the basis (X with probability q_x), bit 31 the
- * value, the lower 31 the intensity class (class k with probability p_k). The thresholds are the
- * probabilities rounded to 2^−32 and 2^−31, far below any statistical resolution.
+ * <h2>Marker slots</h2>
+ * The first {@link SyncMarker#MARKER_SLOTS} slots of every frame of {@link SyncMarker#FRAME_SLOTS}
+ * carry the public synchronization marker: class μ1 in the state {@link SyncMarker#state} gives
+ * (Calderaro et al., Phys. Rev. Applied 13, 054041 (2020)). Apart from being known, they are
+ * ordinary pulses: the fibre, Eve and Bob treat them like any other.
+ *
+ * <h2>Random slots</h2>
+ * The slot's SplitMix64 output {@code mix64(seed + slot·γ)} is a counter-based hash. Its upper 32
+ * bits choose the basis (X with probability q_x), bit 31 the value, the lower 31 the intensity
+ * class (class k with probability p_k). The thresholds are the probabilities rounded to 2^−32 and
+ * 2^−31, far below any statistical resolution.
+ *
+ * <p>A choice is packed in an int as {@code intensityClass << 2 | state}, state the index of
+ * {@link Polarization} ({@code 2·basis + bit}).
  */
 final class AliceChoices {
     private final long seed;
@@ -26,27 +37,36 @@ final class AliceChoices {
         this.class1Threshold = Math.round((intensities.p1() + intensities.p2()) / total * 0x1.0p31);
     }
 
-    long hash(long slot) {
-        return SplitMix64.mix64(seed + slot * SplitMix64.GOLDEN_GAMMA);
-    }
-
-    /** 0 = X (H/V), 1 = Z (D/A). */
-    int basis(long hash) {
-        return (hash >>> 32) < basisXThreshold ? 0 : 1;
-    }
-
-    int bit(long hash) {
-        return (int) (hash >>> 31) & 1;
+    /** Alice's packed choice for slot s (at least 0). */
+    int choice(long slot) {
+        int inFrame = (int) (slot & (SyncMarker.FRAME_SLOTS - 1));
+        if (inFrame < SyncMarker.MARKER_SLOTS) {
+            return SyncMarker.state(inFrame);
+        }
+        long hash = SplitMix64.mix64(seed + slot * SplitMix64.GOLDEN_GAMMA);
+        int basis = (hash >>> 32) < basisXThreshold ? 0 : 1;
+        int bit = (int) (hash >>> 31) & 1;
+        long r = hash & 0x7FFF_FFFFL;
+        int intensityClass = r < class0Threshold ? 0 : r < class1Threshold ? 1 : 2;
+        return intensityClass << 2 | 2 * basis + bit;
     }
 
     /** The index of {@link Polarization}: {@code 2·basis + bit}. */
-    int state(long hash) {
-        return 2 * basis(hash) + bit(hash);
+    static int state(int choice) {
+        return choice & 3;
+    }
+
+    /** 0 = X (H/V), 1 = Z (D/A). */
+    static int basis(int choice) {
+        return (choice >> 1) & 1;
+    }
+
+    static int bit(int choice) {
+        return choice & 1;
     }
 
     /** 0, 1, 2 = μ1, μ2, μ3. */
-    int intensityClass(long hash) {
-        long r = hash & 0x7FFF_FFFFL;
-        return r < class0Threshold ? 0 : r < class1Threshold ? 1 : 2;
+    static int intensityClass(int choice) {
+        return choice >>> 2;
     }
 }

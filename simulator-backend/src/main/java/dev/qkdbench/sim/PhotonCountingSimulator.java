@@ -3,6 +3,7 @@ package dev.qkdbench.sim;
 import dev.qkdbench.config.BenchConfig;
 import dev.qkdbench.config.DecoyIntensities;
 import dev.qkdbench.drivers.TagBatch;
+import dev.qkdbench.protocol.SyncMarker;
 
 /**
  * The photon-counting model of DESIGN §7, event by event: what Alice's pulses carry, what the fibre
@@ -11,39 +12,52 @@ import dev.qkdbench.drivers.TagBatch;
  * an expected rate.
  *
  * <h2>Cost grows with detections, not pulses</h2>
- * Three kinds of events can make a detector fire in a slot, each a stream of slots found by
- * sampling the gap to its next event:
+ * Four kinds of events can put a tag in a slot, each a stream of slots found by sampling the gap to
+ * its next event:
  * <ul>
  *   <li><b>photon candidates</b>: a slot is a candidate with probability
  *       {@code p_max = 1 − exp(−η_sys·μ_max)}, the chance that at least one photon would arrive
  *       if the pulse had the highest intensity (geometric gaps). At a candidate, Alice's choice
- *       (a hash of the slot) gives the class k, and the candidate is kept with probability
- *       {@code (1 − exp(−η_sys·μ_k)) / p_max}. This is exact thinning: a slot of class k ends up
- *       with at least one arriving photon with probability {@code 1 − exp(−η_sys·μ_k)}, as
- *       Poisson(μ_k) photons each surviving with η_sys (binomial thinning of a Poisson number is
- *       Poisson(η_sys·μ_k)). The number that arrives is then drawn from the zero-truncated
- *       Poisson(η_sys·μ_k);</li>
+ *       ({@link AliceChoices}: the frame marker, or a hash of the slot) gives the class k, and the
+ *       candidate is kept with probability {@code (1 − exp(−η_sys·μ_k)) / p_max}. This is exact
+ *       thinning: a slot of class k ends up with at least one arriving photon with probability
+ *       {@code 1 − exp(−η_sys·μ_k)}, as Poisson(μ_k) photons each surviving with η_sys (binomial
+ *       thinning of a Poisson number is Poisson(η_sys·μ_k)). The number that arrives is then drawn
+ *       from the zero-truncated Poisson(η_sys·μ_k);</li>
  *   <li><b>dark counts</b>: four independent geometric gap streams with probability p_dc per
  *       detector per gate;</li>
- *   <li><b>afterpulses</b>: scheduled by earlier clicks, kept in a min-heap.</li>
+ *   <li><b>afterpulses</b>: scheduled by earlier clicks, kept in a min-heap;</li>
+ *   <li><b>sync pulses</b> (when the bench has a sync channel): the first slot of every frame.</li>
  * </ul>
  * Slots where none of these happens are skipped in O(1).
  *
  * <h2>Receiver</h2>
  * Each arriving photon independently takes the X analyser with probability q_x (the passive beam
  * splitter; Bob's bias equals Alice's q_x) or the Z analyser, then the detector at analyser angle
- * β with probability {@code cos²(α + θ − β)} (Malus's law), α the photon's linear polarization and
- * θ the rotation of Bob's frame: {@code sin²θ = e_mis} plus whatever the polarization controller
- * sets. A detector fires in a gate if at least one photon reached it (its efficiency is already in
- * η_sys) or it has a dark count or an afterpulse; it clicks if it is not dead. After a click it is
- * blind for the dead time (gates within it register nothing, photons are lost), and with
- * probability p_ap an afterpulse fires it in the first gate after {@code deadTime + Exp(τ_ap)}; an
- * afterpulse click may itself afterpulse and is subject to dead time like any click.
+ * β with probability
+ * <pre>  (1 − 2·e_mis)·cos²(α + θ − β) + e_mis</pre>
+ * α the photon's linear polarization, θ = θ_d(t) + ρ the rotation of the fibre's frame
+ * ({@link PolarizationDrift}, at the photon's arrival time) plus the rotation ρ Bob's polarization
+ * controller sets. The misalignment e_mis is a finite extinction ratio (a depolarized fraction 2·e_mis
+ * split evenly), not a rotation, so no setting of the controller removes it: at the best θ the
+ * error in Alice's basis is e_mis. A detector fires in a gate if at least one photon reached it (its
+ * efficiency is already in η_sys) or it has a dark count or an afterpulse; it clicks if it is not
+ * dead. After a click it is blind for the dead time (gates within it register nothing, photons are
+ * lost), and with probability p_ap an afterpulse fires it in the first gate after
+ * {@code deadTime + Exp(τ_ap)}; an afterpulse click may itself afterpulse and is subject to dead
+ * time like any click.
  *
  * <h2>Tags</h2>
- * A click in slot s is stamped {@code s·period + arrivalOffset + jitter}, the jitter Gaussian
- * with RMS jitterPs, clipped at ±9σ (never reached in practice) so that a watermark can be given:
- * tags wait in a small sorted buffer until no later slot can produce an earlier tag.
+ * A click in slot s reaches the tagger at true time {@code τ = slotTime(s) + arrivalOffset + j_src +
+ * j_det}: Gaussian jitters of Alice's pulse (one draw per pulse, shared by its photons; none for dark
+ * counts and afterpulses) and of the detector. The tagger stamps it {@code B(τ) + j_tag} on Bob's
+ * clock ({@link TaggerClock}: offset, drift, steps), rounded to the picosecond, unless it is in an
+ * outage then. A sync pulse reaches it at {@code slotTime(s) + arrivalOffset}, with tagger jitter
+ * only, on channel {@link BenchConfig#SYNC_CHANNEL}; it is sent whether or not the quantum laser
+ * emits. Every jitter is clipped at ±{@value #JITTER_CLIP_SIGMAS}σ (never reached in practice), so a
+ * watermark can be given: tags wait in {@link PendingTags} until no later slot can produce an earlier
+ * tag. Each random quantity has its own random stream, so turning one effect on leaves the draws of
+ * the others as they were (a fault changes only the tags it touches).
  *
  * <p>Not thread-safe: one tagger thread drives it. The hot path allocates nothing.
  */
@@ -57,13 +71,22 @@ final class PhotonCountingSimulator {
     private static final long DARK_STREAM = 2;
     private static final long AFTERPULSE_STREAM = 3;
     private static final long JITTER_STREAM = 4;
+    private static final long SOURCE_JITTER_STREAM = 5;
+    private static final long TAGGER_JITTER_STREAM = 6;
+    private static final long SYNC_JITTER_STREAM = 7;
+
+    /** Twice the angle of each state's polarization, in quarter turns: H 0, V π, D π/2, A 3π/2. */
+    private static final int[] DOUBLE_ANGLE_QUARTERS = {0, 2, 1, 3};
 
     private final AliceChoices choices;
     private final long totalSlots;
-    private final double periodPs;
-    private final long periodWholePs;
-    private final double periodFractionPs;
+    private final SlotClock slots;
     private final long arrivalOffsetPs;
+    private final TaggerClock clock;
+    private final boolean clockIdeal;
+    private final boolean outages;
+    private final PolarizationDrift drift;
+    private int driftSegment;
 
     private final double candidateLogMiss;
     /** Per class: probability that a candidate slot of this class really has photons arriving. */
@@ -77,11 +100,18 @@ final class PhotonCountingSimulator {
     /** [2·state + Eve's basis]: probability that Eve's ideal measurement gives bit 0. */
     private final double[] eveOutcomeZero = new double[8];
 
-    private final double keyBasisProbability;
-    private final double misalignmentRad;
+    /** Per detector: the probability that a photon takes its analyser's basis. */
+    private final double[] basisProbability = new double[DETECTORS];
+    private final double misalignment;
     /** [3·state + j]: cumulative probability that a photon in this state reaches detector ≤ j. */
     private final double[] routing = new double[12];
     private double routingRotationRad = Double.NaN;
+    /** The polarization controller's rotation for the current {@link #fill}. */
+    private double rotationRad;
+    /** 2θ at which cos and sin were last computed in full, and their values (see {@link #photonsArriving}). */
+    private double referenceTwoTheta = Double.NaN;
+    private double referenceCos;
+    private double referenceSin;
 
     private final double darkLogMiss;
     private final long deadSlots;
@@ -90,25 +120,37 @@ final class PhotonCountingSimulator {
     private final double afterpulseDecayPs;
     private final double jitterPs;
     private final long jitterClipPs;
+    private final double sourceJitterPs;
+    private final long sourceJitterClipPs;
+    private final double taggerJitterPs;
+    private final long taggerJitterClipPs;
+    /** How far before its slot's nominal arrival a click can reach the tagger. */
+    private final long arrivalClipPs;
+    /** How far below B(τ) a stamp can fall: tagger jitter and its rounding. */
+    private final long stampMarginPs;
+    private final boolean syncChannel;
 
     private final SplitMix64 photonRng;
     private final SplitMix64 darkRng;
     private final SplitMix64 afterpulseRng;
     private final SplitMix64 jitterRng;
+    private final SplitMix64 sourceJitterRng;
+    private final SplitMix64 taggerJitterRng;
+    private final SplitMix64 syncJitterRng;
 
     /** Every slot before this one has been simulated. */
     private long nextSlot;
     private long nextCandidateSlot;
+    private long nextSyncSlot;
     private final long[] nextDarkSlot = new long[DETECTORS];
     /** The first gate in which each detector is live again. */
     private final long[] nextLiveSlot = new long[DETECTORS];
     private final AfterpulseSchedule afterpulses = new AfterpulseSchedule();
 
-    /** Tags made but not yet final, ascending in time between head and tail. */
-    private long[] pendingTimePs = new long[256];
-    private byte[] pendingChannel = new byte[256];
-    private int pendingHead;
-    private int pendingTail;
+    private final PendingTags pending = new PendingTags();
+    private long latestTagPs = Long.MIN_VALUE;
+    /** The slot each tag of the last batch was made for, by index in the batch. */
+    private long[] releasedSlots = new long[0];
 
     private long completeUntilPs;
     private boolean ended;
@@ -117,10 +159,12 @@ final class PhotonCountingSimulator {
         BenchConfig bench = link.bench();
         this.choices = choices;
         this.totalSlots = link.totalSlots();
-        this.periodPs = link.periodPs();
-        this.periodWholePs = (long) Math.floor(periodPs);
-        this.periodFractionPs = periodPs - periodWholePs;
+        this.slots = link.slots();
         this.arrivalOffsetPs = link.arrivalOffsetPs();
+        this.clock = link.taggerClock();
+        this.clockIdeal = clock.ideal();
+        this.outages = clock.hasOutages();
+        this.drift = link.polarizationDrift();
 
         double etaSys = bench.systemTransmittance();
         DecoyIntensities mu = link.intensities();
@@ -140,33 +184,52 @@ final class PhotonCountingSimulator {
         this.eveInterceptFraction = bench.eveInterceptFraction();
         for (Polarization alice : Polarization.values()) {
             for (int eveBasis = 0; eveBasis < 2; eveBasis++) {
-                double p = alice.basis() == eveBasis
-                        ? (alice.bit() == 0 ? 1.0 : 0.0)
-                        : malus(alice.angleRad() - Polarization.of(eveBasis, 0).angleRad());
+                double p;
+                if (alice.basis() == eveBasis) {
+                    p = alice.bit() == 0 ? 1.0 : 0.0;
+                } else {
+                    double c = Math.cos(alice.angleRad() - Polarization.of(eveBasis, 0).angleRad());
+                    p = c * c;
+                }
                 eveOutcomeZero[2 * alice.ordinal() + eveBasis] = p;
             }
         }
 
-        this.keyBasisProbability = link.keyBasisProbability();
-        this.misalignmentRad = Math.asin(Math.sqrt(bench.misalignment()));
+        double qx = link.keyBasisProbability();
+        for (int j = 0; j < DETECTORS; j++) {
+            basisProbability[j] = Polarization.ofChannel(j).basis() == 0 ? qx : 1.0 - qx;
+        }
+        this.misalignment = bench.misalignment();
 
         this.darkLogMiss = Math.log1p(-bench.darkCountProbability());
+        double periodPs = slots.periodPs();
         this.deadTimePs = bench.deadTimeNs() * 1e3;
         this.deadSlots = Math.max(1, (long) Math.ceil(deadTimePs / periodPs - 1e-9));
         this.afterpulseProbability = bench.afterpulseProbability();
         this.afterpulseDecayPs = bench.afterpulseDecayNs() * 1e3;
         this.jitterPs = bench.jitterPs();
         this.jitterClipPs = (long) Math.ceil(JITTER_CLIP_SIGMAS * jitterPs);
+        this.sourceJitterPs = bench.sourceJitterPs();
+        this.sourceJitterClipPs = (long) Math.ceil(JITTER_CLIP_SIGMAS * sourceJitterPs);
+        this.taggerJitterPs = bench.taggerJitterPs();
+        this.taggerJitterClipPs = (long) Math.ceil(JITTER_CLIP_SIGMAS * taggerJitterPs);
+        this.arrivalClipPs = jitterClipPs + sourceJitterClipPs;
+        this.stampMarginPs = taggerJitterPs > 0 ? taggerJitterClipPs + 1 : 0;
+        this.syncChannel = bench.syncChannel();
 
         this.photonRng = new SplitMix64(SplitMix64.streamSeed(seed, PHOTON_STREAM));
         this.darkRng = new SplitMix64(SplitMix64.streamSeed(seed, DARK_STREAM));
         this.afterpulseRng = new SplitMix64(SplitMix64.streamSeed(seed, AFTERPULSE_STREAM));
         this.jitterRng = new SplitMix64(SplitMix64.streamSeed(seed, JITTER_STREAM));
+        this.sourceJitterRng = new SplitMix64(SplitMix64.streamSeed(seed, SOURCE_JITTER_STREAM));
+        this.taggerJitterRng = new SplitMix64(SplitMix64.streamSeed(seed, TAGGER_JITTER_STREAM));
+        this.syncJitterRng = new SplitMix64(SplitMix64.streamSeed(seed, SYNC_JITTER_STREAM));
 
         this.nextCandidateSlot = photonRng.geometricFailures(candidateLogMiss);
         for (int j = 0; j < DETECTORS; j++) {
             nextDarkSlot[j] = darkRng.geometricFailures(darkLogMiss);
         }
+        this.nextSyncSlot = syncChannel ? 0 : SplitMix64.NEVER;
         this.completeUntilPs = watermarkPs(0);
     }
 
@@ -197,6 +260,14 @@ final class PhotonCountingSimulator {
     }
 
     /**
+     * The slot each tag of the last batch was made for (the true slot; for a sync tag, its frame's
+     * first slot), at the tag's index; valid up to the batch's size until the next {@link #fill}.
+     */
+    long[] releasedSlots() {
+        return releasedSlots;
+    }
+
+    /**
      * Simulates up to {@link #CHUNK_SLOTS} more slots, or until {@code batch} is full, and hands
      * over every tag that is final, in time order.
      *
@@ -206,6 +277,9 @@ final class PhotonCountingSimulator {
      */
     int fill(TagBatch batch, boolean emitting, double rotationRad) {
         batch.clear();
+        if (releasedSlots.length < batch.capacity()) {
+            releasedSlots = new long[batch.capacity()];
+        }
         if (ended) {
             batch.completeUntilPs = completeUntilPs;
             return -1;
@@ -213,6 +287,7 @@ final class PhotonCountingSimulator {
         if (rotationRad != routingRotationRad) {
             computeRouting(rotationRad);
         }
+        this.rotationRad = rotationRad;
         long chunkEnd = Math.min(totalSlots, nextSlot + CHUNK_SLOTS);
         while (true) {
             long s = nextEventSlot();
@@ -220,12 +295,14 @@ final class PhotonCountingSimulator {
                 nextSlot = chunkEnd;
                 break;
             }
-            long watermark = watermarkPs(s);
-            if (!release(batch, watermark)) {
-                nextSlot = s;
-                completeUntilPs = Math.min(pendingTimePs[pendingHead], watermark);
-                batch.completeUntilPs = completeUntilPs;
-                return batch.size;
+            if (!pending.isEmpty()) {
+                long watermark = watermarkPs(s);
+                if (!release(batch, watermark)) {
+                    nextSlot = s;
+                    completeUntilPs = Math.min(pending.peekTimePs(), watermark);
+                    batch.completeUntilPs = completeUntilPs;
+                    return batch.size;
+                }
             }
             processSlot(s, emitting);
             nextSlot = s + 1;
@@ -233,8 +310,8 @@ final class PhotonCountingSimulator {
         boolean runCovered = nextSlot >= totalSlots;
         long watermark = runCovered ? endOfRunPs() : watermarkPs(nextSlot);
         release(batch, watermark);
-        if (pendingHead < pendingTail) {
-            completeUntilPs = Math.min(pendingTimePs[pendingHead], watermark);
+        if (!pending.isEmpty()) {
+            completeUntilPs = Math.min(pending.peekTimePs(), watermark);
         } else {
             completeUntilPs = watermark;
             if (runCovered) {
@@ -246,7 +323,7 @@ final class PhotonCountingSimulator {
     }
 
     private long nextEventSlot() {
-        long s = Math.min(nextCandidateSlot, afterpulses.peekSlot());
+        long s = Math.min(Math.min(nextCandidateSlot, nextSyncSlot), afterpulses.peekSlot());
         for (int j = 0; j < DETECTORS; j++) {
             s = Math.min(s, nextDarkSlot[j]);
         }
@@ -254,13 +331,14 @@ final class PhotonCountingSimulator {
     }
 
     private void processSlot(long s, boolean emitting) {
-        int firing = 0;
+        int photons = 0;
         if (s == nextCandidateSlot) {
             if (emitting) {
-                firing = photonsArriving(s);
+                photons = photonsArriving(s);
             }
             nextCandidateSlot = s + 1 + photonRng.geometricFailures(candidateLogMiss);
         }
+        int firing = photons;
         for (int j = 0; j < DETECTORS; j++) {
             if (nextDarkSlot[j] == s) {
                 firing |= 1 << j;
@@ -270,11 +348,27 @@ final class PhotonCountingSimulator {
         while (afterpulses.peekSlot() == s) {
             firing |= 1 << afterpulses.pollDetector();
         }
+        if (s == nextSyncSlot) {
+            syncPulse(s, slots.slotTimePs(s) + arrivalOffsetPs);
+            nextSyncSlot = s + SyncMarker.FRAME_SLOTS;
+        }
+        if (firing == 0) {
+            return;
+        }
+        long arrivalPs = slots.slotTimePs(s) + arrivalOffsetPs;
+        double sourceJitter = 0.0;
+        if (photons != 0 && sourceJitterPs > 0.0) {
+            sourceJitter = clip(sourceJitterRng.gaussian() * sourceJitterPs, sourceJitterClipPs);
+        }
         for (int j = 0; j < DETECTORS; j++) {
             if ((firing & (1 << j)) != 0 && s >= nextLiveSlot[j]) {
-                click(j, s);
+                click(j, s, arrivalPs, (photons & (1 << j)) != 0 ? sourceJitter : 0.0);
             }
         }
+    }
+
+    private static double clip(double x, long limit) {
+        return Math.max(-limit, Math.min(limit, x));
     }
 
     /**
@@ -282,14 +376,14 @@ final class PhotonCountingSimulator {
      * reach (0 when the candidate is thinned away).
      */
     private int photonsArriving(long s) {
-        long hash = choices.hash(s);
-        int k = choices.intensityClass(hash);
+        int choice = choices.choice(s);
+        int k = AliceChoices.intensityClass(choice);
         double accept = acceptance[k];
         if (accept < 1.0 && photonRng.nextDouble() >= accept) {
             return 0;
         }
         int photons = zeroTruncatedPoisson(k);
-        int state = choices.state(hash);
+        int state = AliceChoices.state(choice);
         // Intercept-resend at Alice's output, decided only here, for pulses of which >= 1 photon
         // reaches Bob. That is exact: with N ~ Poisson(mu_k) photons leaving Alice and M ~ Bin(N,
         // eta_sys) reaching Bob, Eve resends N photons, so M has the same law with or without her
@@ -303,16 +397,57 @@ final class PhotonCountingSimulator {
             int eveBit = photonRng.nextDouble() < eveOutcomeZero[2 * state + eveBasis] ? 0 : 1;
             state = 2 * eveBasis + eveBit;
         }
-        int base = 3 * state;
-        double toH = routing[base];
-        double toHV = routing[base + 1];
-        double toHVD = routing[base + 2];
+        double toH;
+        double toHV;
+        double toHVD;
+        if (drift.moving()) {
+            double seconds = (slots.slotTimePs(s) + arrivalOffsetPs) * 1e-12;
+            driftSegment = drift.segmentAt(seconds, driftSegment);
+            double twoTheta = 2 * (drift.angleRad(seconds, driftSegment) + rotationRad);
+            // The frame turns slowly (a full cos and sin every 10 mrad at most), so from one photon to
+            // the next cos 2θ and sin 2θ follow by the angle-addition rule from a reference angle, with
+            // Taylor series of the small difference d that are exact in double precision for |d| < 0.01
+            // (the first term left out, d^8/8!, is below 3·10^-21).
+            double d = twoTheta - referenceTwoTheta;
+            if (!(Math.abs(d) < 1e-2)) {
+                referenceTwoTheta = twoTheta;
+                referenceCos = Math.cos(twoTheta);
+                referenceSin = Math.sin(twoTheta);
+                d = 0;
+            }
+            double d2 = d * d;
+            double cosD = 1 - d2 / 2 * (1 - d2 / 12 * (1 - d2 / 30));
+            double sinD = d * (1 - d2 / 6 * (1 - d2 / 20 * (1 - d2 / 42)));
+            double c = referenceCos * cosD - referenceSin * sinD;
+            double sn = referenceSin * cosD + referenceCos * sinD;
+            toH = weight(state, 0, c, sn);
+            toHV = toH + weight(state, 1, c, sn);
+            toHVD = toHV + weight(state, 2, c, sn);
+        } else {
+            int base = 3 * state;
+            toH = routing[base];
+            toHV = routing[base + 1];
+            toHVD = routing[base + 2];
+        }
         int mask = 0;
         for (int i = 0; i < photons && mask != 0b1111; i++) {
             double u = photonRng.nextDouble();
             mask |= u < toH ? 0b0001 : u < toHV ? 0b0010 : u < toHVD ? 0b0100 : 0b1000;
         }
         return mask;
+    }
+
+    /**
+     * w_j: the probability that one photon in {@code state} reaches {@code detector}, the frame
+     * rotated by θ given as {@code c = cos 2θ}, {@code sn = sin 2θ}:
+     * {@code P(basis_j)·[(1 − 2e)·cos²(α + θ − β_j) + e]} with {@code cos²x = (1 + cos 2x)/2}. The
+     * angles 2(α − β_j) are whole quarter turns, so {@code cos(2θ + 2α − 2β_j)} is ±c or ±sn, and
+     * exact: a photon never reaches the detector orthogonal to its state when θ = e = 0.
+     */
+    private double weight(int state, int detector, double c, double sn) {
+        int quarters = (DOUBLE_ANGLE_QUARTERS[state] - DOUBLE_ANGLE_QUARTERS[detector]) & 3;
+        double cosine = quarters == 0 ? c : quarters == 1 ? -sn : quarters == 2 ? -c : sn;
+        return basisProbability[detector] * ((1 - 2 * misalignment) * 0.5 * (1 + cosine) + misalignment);
     }
 
     /** Photons reaching Bob given that at least one does, by inversion of the truncated Poisson CDF. */
@@ -330,79 +465,82 @@ final class PhotonCountingSimulator {
         return n;
     }
 
-    private void click(int detector, long s) {
-        long t = slotTimePs(s) + arrivalOffsetPs;
+    private void click(int detector, long s, long arrivalPs, double sourceJitter) {
+        double jitter = sourceJitter;
         if (jitterPs > 0.0) {
-            double jitter = jitterRng.gaussian() * jitterPs;
-            t += Math.round(Math.max(-jitterClipPs, Math.min(jitterClipPs, jitter)));
+            jitter += clip(jitterRng.gaussian() * jitterPs, jitterClipPs);
         }
-        addPending(t, detector);
+        long truePs = arrivalPs + Math.round(jitter);
+        double taggerJitter = 0.0;
+        if (taggerJitterPs > 0.0) {
+            taggerJitter = clip(taggerJitterRng.gaussian() * taggerJitterPs, taggerJitterClipPs);
+        }
+        if (!outages || !clock.inOutage(truePs)) {
+            addPending(stampPs(truePs, taggerJitter), detector, s);
+        }
         nextLiveSlot[detector] = s + deadSlots;
         if (afterpulseProbability > 0.0 && afterpulseRng.nextDouble() < afterpulseProbability) {
-            double delaySlots = Math.ceil((deadTimePs + afterpulseRng.exponential(afterpulseDecayPs)) / periodPs);
+            double delaySlots = Math.ceil((deadTimePs + afterpulseRng.exponential(afterpulseDecayPs)) / slots.periodPs());
             if (delaySlots < totalSlots - s) {
                 afterpulses.add(s + Math.max(deadSlots, (long) delaySlots), detector);
             }
         }
     }
 
+    /** Alice's sync pulse for the frame starting at slot s: no detector, no loss, tagger jitter only. */
+    private void syncPulse(long s, long arrivalPs) {
+        double taggerJitter = 0.0;
+        if (taggerJitterPs > 0.0) {
+            taggerJitter = clip(syncJitterRng.gaussian() * taggerJitterPs, taggerJitterClipPs);
+        }
+        if (!outages || !clock.inOutage(arrivalPs)) {
+            addPending(stampPs(arrivalPs, taggerJitter), BenchConfig.SYNC_CHANNEL, s);
+        }
+    }
+
+    /** The tagger's stamp of an event reaching it at true time τ: {@code B(τ) + j_tag}, whole ps. */
+    private long stampPs(long truePs, double taggerJitter) {
+        if (clockIdeal && taggerJitter == 0.0) {
+            return truePs;
+        }
+        return truePs + clock.stepsPs(truePs) + Math.round(clock.correctionPs(truePs) + taggerJitter);
+    }
+
     private void computeRouting(double rotationRad) {
-        double theta = misalignmentRad + rotationRad;
-        for (Polarization state : Polarization.values()) {
+        double c = Math.cos(2 * rotationRad);
+        double sn = Math.sin(2 * rotationRad);
+        for (int state = 0; state < DETECTORS; state++) {
             double cumulative = 0;
             for (int j = 0; j < DETECTORS - 1; j++) {
-                Polarization analyser = Polarization.ofChannel(j);
-                double basisProbability = analyser.basis() == 0 ? keyBasisProbability : 1.0 - keyBasisProbability;
-                cumulative += basisProbability * malus(state.angleRad() + theta - analyser.angleRad());
-                routing[3 * state.ordinal() + j] = cumulative;
+                cumulative += weight(state, j, c, sn);
+                routing[3 * state + j] = cumulative;
             }
         }
         routingRotationRad = rotationRad;
     }
 
-    private static double malus(double angleRad) {
-        double c = Math.cos(angleRad);
-        return c * c;
-    }
-
-    private long slotTimePs(long s) {
-        return s * periodWholePs + (periodFractionPs == 0.0 ? 0 : Math.round(s * periodFractionPs));
-    }
-
-    /** No slot from s on can give a tag earlier than this. */
+    /**
+     * No slot from s on can give a tag earlier than this: the lowest reading of Bob's clock from the
+     * earliest true time such a tag can reach the tagger (later clock steps included), less the
+     * tagger's jitter.
+     */
     private long watermarkPs(long s) {
-        return slotTimePs(s) + arrivalOffsetPs - jitterClipPs;
+        long earliestPs = slots.slotTimePs(s) + arrivalOffsetPs - arrivalClipPs;
+        return (clockIdeal ? earliestPs : clock.lowestReadingFromPs(earliestPs)) - stampMarginPs;
     }
 
+    /** Past every tag of the run, and past the latest time a slot of the run could have been stamped. */
     private long endOfRunPs() {
-        return slotTimePs(totalSlots) + arrivalOffsetPs + jitterClipPs + 1;
+        long pastLastSlot = clock.readingPs(slots.slotTimePs(totalSlots) + arrivalOffsetPs + arrivalClipPs)
+                + stampMarginPs + 1;
+        return Math.max(completeUntilPs, Math.max(pastLastSlot, latestTagPs + 1));
     }
 
-    private void addPending(long timePs, int channel) {
-        if (pendingTail == pendingTimePs.length) {
-            makePendingRoom();
+    private void addPending(long timePs, int channel, long slot) {
+        pending.add(timePs, channel, slot);
+        if (timePs > latestTagPs) {
+            latestTagPs = timePs;
         }
-        int i = pendingTail++;
-        while (i > pendingHead && pendingTimePs[i - 1] > timePs) {
-            pendingTimePs[i] = pendingTimePs[i - 1];
-            pendingChannel[i] = pendingChannel[i - 1];
-            i--;
-        }
-        pendingTimePs[i] = timePs;
-        pendingChannel[i] = (byte) channel;
-    }
-
-    private void makePendingRoom() {
-        int live = pendingTail - pendingHead;
-        if (pendingHead > 0) {
-            System.arraycopy(pendingTimePs, pendingHead, pendingTimePs, 0, live);
-            System.arraycopy(pendingChannel, pendingHead, pendingChannel, 0, live);
-        } else {
-            pendingTimePs = java.util.Arrays.copyOf(pendingTimePs, 2 * pendingTimePs.length);
-            pendingChannel = java.util.Arrays.copyOf(pendingChannel, 2 * pendingChannel.length);
-        }
-        pendingHead = 0;
-        pendingTail = live;
     }
 
     /**
@@ -411,20 +549,13 @@ final class PhotonCountingSimulator {
      * @return false when the batch filled up before all of them fitted
      */
     private boolean release(TagBatch batch, long watermarkPs) {
-        int head = pendingHead;
-        while (head < pendingTail && pendingTimePs[head] < watermarkPs) {
+        while (!pending.isEmpty() && pending.peekTimePs() < watermarkPs) {
             if (batch.isFull()) {
-                pendingHead = head;
                 return false;
             }
-            batch.add(pendingTimePs[head], pendingChannel[head]);
-            head++;
-        }
-        if (head == pendingTail) {
-            pendingHead = 0;
-            pendingTail = 0;
-        } else {
-            pendingHead = head;
+            releasedSlots[batch.size] = pending.peekSlot();
+            batch.add(pending.peekTimePs(), pending.peekChannel());
+            pending.poll();
         }
         return true;
     }

@@ -14,6 +14,13 @@ import java.util.Objects;
  * {@link PhotonCountingSimulator}. Alice's choice source and Bob's tagger may run on different
  * threads; Alice's choices are a pure function of (seed, slot), so they share nothing but
  * {@link #pulsesSent()}.
+ *
+ * <p>The truth a test or {@code sync.mode = "simulator"} may ask for ({@link #trueSlotOfTag},
+ * {@link #trueFrequencyOffsetPpm}, {@link #polarizationDriftRad}) comes from the same immutable
+ * {@link TaggerClock} and {@link PolarizationDrift} the tagger runs on, fixed when the bench is
+ * created, so any thread may ask at any time. "Simulated time" is true time since Alice emitted
+ * slot 0: a photon of slot s reaches Bob at {@code s·period + arrivalOffsetPs()} (plus jitter), and
+ * clock steps, outages and the polarization drift act at that arrival time.
  */
 final class SimBench implements SimulatedBench {
     /**
@@ -24,12 +31,16 @@ final class SimBench implements SimulatedBench {
     static final long SOURCE_TO_TAGGER_OFFSET_PS = 35_271;
     /** The fastest clock the simulated transmitter runs (DESIGN §7: up to GHz). */
     static final double MAX_CLOCK_HZ = 1e9;
+    /** Random stream of the polarization drift's reversals (the simulator's streams are 1 to 7). */
+    private static final long DRIFT_STREAM = 8;
 
     private final String name;
     private final BenchConfig config;
     private final Duration duration;
     private final long seed;
     private final long arrivalOffsetPs;
+    private final TaggerClock taggerClock;
+    private final PolarizationDrift polarizationDrift;
 
     private final Object settingsLock = new Object();
     private double clockHz;
@@ -61,7 +72,21 @@ final class SimBench implements SimulatedBench {
         this.config = config;
         this.duration = duration;
         this.seed = seed;
-        this.arrivalOffsetPs = SOURCE_TO_TAGGER_OFFSET_PS + Math.round(config.distanceKm() * config.fibreDelayPsPerKm());
+        this.arrivalOffsetPs = SOURCE_TO_TAGGER_OFFSET_PS
+                + Math.round(config.distanceKm() * config.fibreDelayPsPerKm() + config.extraDelayPs());
+        String where = "bench '" + name + "': ";
+        try {
+            this.taggerClock = new TaggerClock(config);
+            // The span of true time the run's photons and tags can cover, with room for any jitter.
+            double jitterSpanPs = PhotonCountingSimulator.JITTER_CLIP_SIGMAS
+                    * (config.jitterPs() + config.sourceJitterPs() + config.taggerJitterPs()) + 1;
+            double spanPs = duration.getSeconds() * 1e12 + duration.getNano() * 1e3 + arrivalOffsetPs + jitterSpanPs;
+            taggerClock.checkRunsForward(spanPs >= TaggerClock.MAX_TIME_PS ? TaggerClock.MAX_TIME_PS : (long) spanPs);
+            this.polarizationDrift = PolarizationDrift.random(config.polarizationDriftRadPerS(), spanPs * 1e-12 + 1,
+                    SplitMix64.streamSeed(seed, DRIFT_STREAM));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + e.getMessage(), e);
+        }
         this.clockHz = checkedClockHz(protocol.clockHz());
         this.intensities = checkedIntensities(Objects.requireNonNull(protocol.intensities(), "protocol.intensities"));
         this.keyBasisProbability = checkedProbability("key basis probability q_x", protocol.keyBasisProbability());
@@ -80,11 +105,18 @@ final class SimBench implements SimulatedBench {
                     + "start an endless afterpulse chain), was 1.0");
         }
         requireAtLeastZero(where + "afterpulseDecayNs", c.afterpulseDecayNs());
-        checkedProbability(where + "misalignment", c.misalignment());
+        if (!(c.misalignment() >= 0 && c.misalignment() <= 0.5)) {
+            throw new IllegalArgumentException(where + "misalignment must be in [0, 0.5] (0.5: fully depolarized), was "
+                    + c.misalignment());
+        }
         requireAtLeastZero(where + "deadTimeNs", c.deadTimeNs());
         requireAtLeastZero(where + "jitterPs", c.jitterPs());
         requireAtLeastZero(where + "fibreDelayPsPerKm", c.fibreDelayPsPerKm());
         checkedProbability(where + "eveInterceptFraction", c.eveInterceptFraction());
+        requireAtLeastZero(where + "extraDelayPs", c.extraDelayPs());
+        requireAtLeastZero(where + "sourceJitterPs", c.sourceJitterPs());
+        requireAtLeastZero(where + "taggerJitterPs", c.taggerJitterPs());
+        requireAtLeastZero(where + "polarizationDriftRadPerS", c.polarizationDriftRadPerS());
     }
 
     private static void requireAtLeastZero(String what, double v) {
@@ -147,6 +179,41 @@ final class SimBench implements SimulatedBench {
     @Override
     public long pulsesSent() {
         return pulsesSent;
+    }
+
+    /**
+     * Inverts Bob's clock (offset, drift and steps) exactly: see {@link TaggerClock#nearestSlot}.
+     * Before the stream starts the slot grid is that of the clock rate set so far.
+     */
+    @Override
+    public long trueSlotOfTag(long tagTimePs) {
+        LinkParameters link = frozen;
+        SlotClock slots = link != null ? link.slots() : new SlotClock(1e12 / clockHz());
+        return taggerClock.nearestSlot(tagTimePs, slots, arrivalOffsetPs);
+    }
+
+    /** {@code taggerFrequencyOffsetPpm + taggerDriftPpmPerS·t}. */
+    @Override
+    public double trueFrequencyOffsetPpm(double simulatedSeconds) {
+        return taggerClock.frequencyOffsetPpm(simulatedSeconds);
+    }
+
+    /** θ_d(t), before Bob's polarization controller: see {@link PolarizationDrift}. */
+    @Override
+    public double polarizationDriftRad(double simulatedSeconds) {
+        return polarizationDrift.angleRad(simulatedSeconds);
+    }
+
+    PolarizationDrift polarizationDrift() {
+        return polarizationDrift;
+    }
+
+    /**
+     * For tests: the true slot each tag of the last {@link #readTags} was made for (a sync tag: its
+     * frame's first slot), by index in the batch. Read on the tagger's thread.
+     */
+    long[] slotsOfLastRead() {
+        return simulator().releasedSlots();
     }
 
     boolean isClosed() {
@@ -269,7 +336,7 @@ final class SimBench implements SimulatedBench {
             double durationPs = duration.getSeconds() * 1e12 + duration.getNano() * 1e3;
             long totalSlots = (long) Math.floor(durationPs * clockHz / 1e12 + 1e-9);
             LinkParameters link = new LinkParameters(config, clockHz, intensities, keyBasisProbability, totalSlots,
-                    arrivalOffsetPs);
+                    arrivalOffsetPs, new SlotClock(1e12 / clockHz), taggerClock, polarizationDrift);
             AliceChoices aliceChoices = new AliceChoices(SplitMix64.streamSeed(seed, 0), keyBasisProbability,
                     intensities);
             simulator = new PhotonCountingSimulator(link, aliceChoices, seed);
@@ -307,7 +374,10 @@ final class SimBench implements SimulatedBench {
         }
     }
 
-    /** Alice's choices for slots already sent; see {@link dev.qkdbench.drivers.ChoiceSource}. */
+    /**
+     * Alice's choices for slots already sent; see {@link dev.qkdbench.drivers.ChoiceSource}. Marker
+     * slots give the marker's state at intensity class μ1, as sent.
+     */
     void readChoices(long[] slots, int count, byte[] basis, byte[] bit, byte[] intensity) {
         if (count < 0 || count > slots.length || count > basis.length || count > bit.length
                 || count > intensity.length) {
@@ -323,10 +393,10 @@ final class SimBench implements SimulatedBench {
                 throw new IllegalArgumentException("slot " + slot + " is not held by the transmitter of bench '"
                         + name + "': it holds slots 0 to " + (sent - 1) + " (" + sent + " pulses sent so far)");
             }
-            long hash = c.hash(slot);
-            basis[i] = (byte) c.basis(hash);
-            bit[i] = (byte) c.bit(hash);
-            intensity[i] = (byte) c.intensityClass(hash);
+            int choice = c.choice(slot);
+            basis[i] = (byte) AliceChoices.basis(choice);
+            bit[i] = (byte) AliceChoices.bit(choice);
+            intensity[i] = (byte) AliceChoices.intensityClass(choice);
         }
     }
 }

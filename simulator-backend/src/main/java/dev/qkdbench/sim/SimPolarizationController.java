@@ -4,8 +4,10 @@ import dev.qkdbench.config.DeviceKind;
 import dev.qkdbench.drivers.PolarizationController;
 
 /**
- * Bob's simulated polarization controller: a rotation added to the misalignment angle of Bob's
- * frame (the model's θ with sin²θ = e_mis), applied from the next tagger read, at any time.
+ * Bob's simulated polarization controller: a rotation ρ of Bob's frame, added to the fibre's drift
+ * θ_d(t), applied from the next tagger read, at any time. It can undo the drift (ρ = −θ_d) but not
+ * the misalignment e_mis, which the model takes as a finite extinction ratio, not a rotation (see
+ * {@link PhotonCountingSimulator}).
  */
 final class SimPolarizationController extends SimDevice implements PolarizationController {
     SimPolarizationController(String name, SimBench bench) {

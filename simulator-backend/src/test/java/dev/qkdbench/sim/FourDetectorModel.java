@@ -15,25 +15,37 @@ final class FourDetectorModel {
     private final double[] mu;
     private final double keyBasisProbability;
     private final double darkCountProbability;
+    private final double misalignment;
     private final double thetaRad;
     private final double eveFraction;
 
+    /**
+     * @param misalignment e_mis, the extinction term
+     * @param thetaRad     θ, the rotation of Bob's frame: the fibre's drift plus the controller's
+     */
     FourDetectorModel(double etaSys, double[] mu, double keyBasisProbability, double darkCountProbability,
-                      double misalignment, double eveFraction) {
+                      double misalignment, double thetaRad, double eveFraction) {
         this.etaSys = etaSys;
         this.mu = mu.clone();
         this.keyBasisProbability = keyBasisProbability;
         this.darkCountProbability = darkCountProbability;
-        this.thetaRad = Math.asin(Math.sqrt(misalignment));
+        this.misalignment = misalignment;
+        this.thetaRad = thetaRad;
         this.eveFraction = eveFraction;
     }
 
-    /** w_j: the probability that one photon in {@code state} reaches detector j. */
+    /** The model with Bob's frame rotated by θ instead. */
+    FourDetectorModel rotated(double theta) {
+        return new FourDetectorModel(etaSys, mu, keyBasisProbability, darkCountProbability, misalignment, theta,
+                eveFraction);
+    }
+
+    /** w_j = P(basis_j)·[(1 − 2e)·cos²(α + θ − β_j) + e]: the probability that one photon in {@code state} reaches detector j. */
     double weight(int state, int detector) {
         Polarization analyser = Polarization.ofChannel(detector);
         double basis = analyser.basis() == 0 ? keyBasisProbability : 1 - keyBasisProbability;
         double c = Math.cos(Polarization.ofChannel(state).angleRad() + thetaRad - analyser.angleRad());
-        return basis * c * c;
+        return basis * ((1 - 2 * misalignment) * c * c + misalignment);
     }
 
     /** P(detector j fires) = 1 − (1 − p_dc)·exp(−λ_k·w_j) for photons all in {@code state}. */

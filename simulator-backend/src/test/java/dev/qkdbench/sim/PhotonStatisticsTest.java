@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.qkdbench.config.BenchConfig;
 import dev.qkdbench.config.DecoyIntensities;
 import dev.qkdbench.config.ProtocolConfig;
+import dev.qkdbench.protocol.SyncMarker;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,8 +22,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * detectors with probability η_sys, so λ = η_sys·μ_k photons arrive on average, Poisson
  * distributed. Each arriving photon independently goes to detector j (0 = H, 1 = V, 2 = D,
  * 3 = A) with probability
- * <pre>  w_j = P(basis of j) · cos²(α + θ − β_j),   P(X) = q_x, P(Z) = 1 − q_x,  sin²θ = e_mis</pre>
- * (α Alice's polarization angle, β_j the detector's analyser angle; Σ_j w_j = 1). By Poisson
+ * <pre>  w_j = P(basis of j) · [(1 − 2·e_mis)·cos²(α + θ − β_j) + e_mis],   P(X) = q_x, P(Z) = 1 − q_x</pre>
+ * (α Alice's polarization angle, β_j the detector's analyser angle, θ the rotation of Bob's frame:
+ * the fibre's drift plus the polarization controller's, 0 unless a test sets it; e_mis a finite
+ * extinction ratio, which no rotation removes; Σ_j w_j = 1). By Poisson
  * splitting the photon numbers n_j at the four detectors are independent Poisson(λ·w_j). Detector
  * j clicks if n_j ≥ 1 or it has a dark count (independent, probability p_dc per gate), so without
  * dead time and afterpulsing the four detectors are independent with
@@ -69,7 +72,7 @@ class PhotonStatisticsTest {
 
     static FourDetectorModel model(BenchConfig bench, ProtocolConfig protocol) {
         return new FourDetectorModel(bench.systemTransmittance(), protocol.intensities().muArray(),
-                protocol.keyBasisProbability(), bench.darkCountProbability(), bench.misalignment(),
+                protocol.keyBasisProbability(), bench.darkCountProbability(), bench.misalignment(), 0.0,
                 bench.eveInterceptFraction());
     }
 
@@ -130,9 +133,20 @@ class PhotonStatisticsTest {
         final double[] multiClickVariance = new double[3];
 
         Expected(SimLinkRun run, FourDetectorModel model) {
+            add(run.slotsByClassAndState, model);
+        }
+
+        /** For a model that changes over the run: {@code modelOfBin} gives it for each bin of {@link SimLinkRun#BIN_SHIFT}. */
+        Expected(SimLinkRun run, java.util.function.IntFunction<FourDetectorModel> modelOfBin) {
+            for (int bin = 0; bin < run.slotsByBinClassAndState.length; bin++) {
+                add(run.slotsByBinClassAndState[bin], modelOfBin.apply(bin));
+            }
+        }
+
+        private void add(long[][] slotsByClassAndState, FourDetectorModel model) {
             for (int k = 0; k < 3; k++) {
                 for (int state = 0; state < 4; state++) {
-                    long n = run.slotsByClassAndState[k][state];
+                    long n = slotsByClassAndState[k][state];
                     FourDetectorModel.Outcome o = model.outcome(k, state);
                     int b = state >> 1;
                     detections[k][b] += n * o.detect();
@@ -256,5 +270,44 @@ class PhotonStatisticsTest {
             assertTrue(Math.abs(q - rule) < 0.1 * fraction / 4, "the model strays from QBER_0 + f/4 by "
                     + (q - rule));
         }
+    }
+
+    /**
+     * The frame marker is ordinary light: with no misalignment, dark counts or afterpulses, no
+     * detection in a marker slot is ever the state orthogonal to the marker's, and marker slots
+     * are detected as often as μ1 pulses in their states are.
+     */
+    @Test
+    void markerSlotsAreDetectedAsTheMarkerStatesAtTheSignalIntensity() {
+        BenchConfig bench = bench(0, 0, 0, 0, 0);
+        ProtocolConfig protocol = SimLinkRun.protocol(MU, QX);
+        SimLinkRun run = SimLinkRun.run(bench, protocol, SLOTS, 15);
+        FourDetectorModel model = model(bench, protocol);
+        long detected = 0;
+        long orthogonal = 0;
+        for (int i = 0; i < run.clickSlotCount; i++) {
+            long slot = run.clickSlots[i];
+            if (!SyncMarker.isMarkerSlot(slot)) {
+                continue;
+            }
+            int marker = SyncMarker.state((int) (slot & (SyncMarker.FRAME_SLOTS - 1)));
+            assertEquals(marker, run.state(i), "Alice's choice in marker slot " + slot);
+            assertEquals(0, run.intensity[i], "intensity class in marker slot " + slot);
+            detected++;
+            if ((run.clickMask[i] & (1 << (marker ^ 1))) != 0) {
+                orthogonal++;
+            }
+        }
+        assertEquals(0, orthogonal, "clicks of the detector orthogonal to the marker's state");
+        double expected = 0;
+        double variance = 0;
+        for (long slot = 0; slot < SLOTS; slot += SyncMarker.FRAME_SLOTS) {
+            for (int j = 0; j < SyncMarker.MARKER_SLOTS && slot + j < SLOTS; j++) {
+                double d = model.outcome(0, SyncMarker.state(j)).detect();
+                expected += d;
+                variance += d * (1 - d);
+            }
+        }
+        assertWithinSigmas("detections in marker slots", detected, expected, Math.sqrt(variance));
     }
 }

@@ -2,6 +2,7 @@ package dev.qkdbench.sim;
 
 import static dev.qkdbench.sim.PhotonStatisticsTest.assertWithinSigmas;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,6 +14,7 @@ import dev.qkdbench.drivers.ChoiceSource;
 import dev.qkdbench.drivers.TagBatch;
 import dev.qkdbench.drivers.TimeTagger;
 import dev.qkdbench.drivers.bench.SimulatedBench;
+import dev.qkdbench.protocol.SyncMarker;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -21,13 +23,15 @@ class SimChoiceSourceTest {
     private static final DecoyIntensities MU = new DecoyIntensities(0.5, 0.1, 2e-4, 0.55, 0.3, 0.15);
     private static final double QX = 0.7;
 
+    /** Marker slots aside (see the next test), Alice's choices follow q_x, ½ and p_k. */
     @Test
     void basisBitAndIntensityComeInTheConfiguredProportions() {
         long slots = 10_000_000;
         // A nearly dark receiver: the run costs almost nothing, Alice still sends every slot.
         BenchConfig bench = BenchConfig.defaults().withDistanceKm(200);
         SimLinkRun run = SimLinkRun.run(bench, SimLinkRun.protocol(MU, QX), slots, 31);
-        long[][] n = run.slotsByClassAndState;
+        long[][] n = run.randomSlotsByClassAndState;
+        slots -= run.markerSlots;
         long x = 0;
         long ones = 0;
         long[] perClass = new long[3];
@@ -44,6 +48,39 @@ class SimChoiceSourceTest {
             assertBinomial("intensity class mu" + (k + 1), perClass[k], slots, MU.p(k));
             long xInClass = n[k][0] + n[k][1];
             assertBinomial("key basis X within mu" + (k + 1), xInClass, perClass[k], QX);
+        }
+    }
+
+    @Test
+    void markerSlotsCarryTheSyncMarkerAtTheSignalIntensity() {
+        long slots = 5 * SyncMarker.FRAME_SLOTS + 1000;
+        SimLinkRun run = SimLinkRun.run(BenchConfig.defaults().withDistanceKm(200), SimLinkRun.protocol(MU, QX),
+                slots, 32);
+        assertEquals(5L * SyncMarker.MARKER_SLOTS + 1000, run.markerSlots, "4096 marker slots per frame, and the"
+                + " first 1000 of the sixth frame");
+        assertEquals(run.markerSlots, run.markerSlotsAsSent, "every marker slot is mu1 in the marker's state");
+
+        String name = SimLinkRun.uniqueBenchName("marker");
+        SimDriverProvider driver = new SimDriverProvider();
+        try (SimulatedBench bench = new SimBenchProvider().create(name, BenchConfig.defaults(),
+                SimLinkRun.protocol(MU, QX), Duration.ofMillis(30), 33);
+             TimeTagger tagger = (TimeTagger) driver.open(SimLinkRun.device("t", DeviceKind.TIME_TAGGER, name));
+             ChoiceSource choices = (ChoiceSource) driver.open(SimLinkRun.device("c", DeviceKind.CHOICE_SOURCE, name))) {
+            tagger.start();
+            while (tagger.read(new TagBatch(1 << 16)) >= 0) {
+                // the whole run: 3 000 000 slots, nearly three frames
+            }
+            long[] probe = {0, 1, 4095, SyncMarker.FRAME_SLOTS + 17, 2L * SyncMarker.FRAME_SLOTS + 4095};
+            byte[] b = new byte[probe.length];
+            byte[] x = new byte[probe.length];
+            byte[] k = new byte[probe.length];
+            choices.readChoices(probe, probe.length, b, x, k);
+            for (int i = 0; i < probe.length; i++) {
+                int state = SyncMarker.state((int) (probe[i] % SyncMarker.FRAME_SLOTS));
+                assertEquals(state >> 1, b[i], "basis of marker slot " + probe[i]);
+                assertEquals(state & 1, x[i], "bit of marker slot " + probe[i]);
+                assertEquals(0, k[i], "intensity class of marker slot " + probe[i]);
+            }
         }
     }
 

@@ -18,6 +18,8 @@ import dev.qkdbench.drivers.bench.SimulatedBench;
 import java.time.Duration;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The tagger's stream: order, watermark, end, timing, determinism, and the devices that shape it. */
 class SimTimeTaggerTest {
@@ -40,9 +42,15 @@ class SimTimeTaggerTest {
                 "another seed gives another stream");
     }
 
-    @Test
-    void tagsSitAtSlotTimesPlusArrivalOffsetWithGaussianJitter() {
-        BenchConfig bench = BUSY_BENCH.withDistanceKm(10);
+    /**
+     * Photon tags sit at {@code slot·period + D} plus three independent Gaussian jitters: the
+     * detector's, Alice's pulse's and the tagger's (no afterpulses here: they carry no pulse jitter).
+     */
+    @ParameterizedTest(name = "source jitter {0} ps, tagger jitter {1} ps")
+    @CsvSource({"0, 0", "30, 20"})
+    void tagsSitAtSlotTimesPlusArrivalOffsetWithGaussianJitter(double sourceJitterPs, double taggerJitterPs) {
+        BenchConfig bench = SimLinkRun.withJitters(BUSY_BENCH.withDistanceKm(10)
+                .withDetectorImperfections(6e-7, 0, 0.005, 50), sourceJitterPs, taggerJitterPs);
         SimLinkRun run = SimLinkRun.run(bench, PROTOCOL, 2_000_000, 9);
         assertEquals(SimBench.SOURCE_TO_TAGGER_OFFSET_PS + Math.round(10 * bench.fibreDelayPsPerKm()),
                 run.arrivalOffsetPs);
@@ -55,8 +63,10 @@ class SimTimeTaggerTest {
         }
         int n = run.tags;
         double sigma = bench.jitterPs();
-        // Rounding to whole picoseconds adds a uniform error of variance 1/12 ps².
-        double variance = sigma * sigma + 1.0 / 12;
+        // Rounding to whole picoseconds adds a uniform error of variance 1/12 ps², twice with a
+        // jittering tagger (the arrival, then the stamp).
+        double variance = sigma * sigma + sourceJitterPs * sourceJitterPs + taggerJitterPs * taggerJitterPs
+                + (taggerJitterPs > 0 ? 2.0 : 1.0) / 12;
         assertWithinSigmas("jitter mean (ps)", sum / n, 0, Math.sqrt(variance / n));
         assertWithinSigmas("jitter variance (ps²)", sumSquares / n, variance, variance * Math.sqrt(2.0 / n));
     }

@@ -15,7 +15,10 @@ import java.time.Duration;
 /**
  * A quick measurement of the simulated tagger's speed on the default bench of DESIGN §7 (not a
  * test: speed belongs in benchmarks, DESIGN §10). Run with the test class path:
- * {@code java -cp ... dev.qkdbench.sim.TaggerThroughput [simulated seconds] [clock Hz]}.
+ * {@code java -cp ... dev.qkdbench.sim.TaggerThroughput [simulated seconds] [clock Hz] [dynamics]}; with
+ * {@code dynamics}, Bob's clock runs 20 ppm fast drifting 0.1 ppm/s, the fibre's polarization turns at
+ * 0.1 rad/s (a sine and cosine per photon), Alice's pulses and the tagger jitter by 20 and 10 ps, and a
+ * sync pulse comes every frame.
  */
 public final class TaggerThroughput {
     private TaggerThroughput() {
@@ -24,11 +27,16 @@ public final class TaggerThroughput {
     public static void main(String[] args) {
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 20.0;
         double clockHz = args.length > 1 ? Double.parseDouble(args[1]) : 1e8;
+        boolean dynamics = args.length > 2 && args[2].equals("dynamics");
+        BenchConfig config = BenchConfig.defaults();
+        if (dynamics) {
+            config = SimLinkRun.withJitters(config, 20, 10).withDynamics(0, 20, 0.1, 0.1, true, java.util.List.of());
+        }
         ProtocolConfig protocol = new ProtocolConfig(clockHz,
                 new DecoyIntensities(0.5, 0.1, 2e-4, 0.5, 0.3, 0.2), 0.8);
         for (int round = 0; round < 3; round++) {
             String benchName = "throughput-" + round;
-            try (SimulatedBench bench = new SimBenchProvider().create(benchName, BenchConfig.defaults(), protocol,
+            try (SimulatedBench bench = new SimBenchProvider().create(benchName, config, protocol,
                     Duration.ofNanos((long) (seconds * 1e9)), 42 + round)) {
                 TimeTagger tagger = (TimeTagger) new SimDriverProvider().open(new DeviceConfig("tagger",
                         DeviceKind.TIME_TAGGER, "sim", "sim:" + benchName, DeviceSettings.empty("devices.tagger"),
