@@ -13,6 +13,6 @@ package dev.qkdbench.config;
 public record SyncConfig(SyncMode mode, int syncChannel, double coincidenceWindowPs, double maxFrequencyOffsetPpm,
                          double maxDelaySeconds, double lockLossQber) {
     public static SyncConfig defaults() {
-        return new SyncConfig(SyncMode.PHOTONS, -1, 1000.0, 100.0, 10.0, 0.25);
+        return new SyncConfig(SyncMode.PHOTONS, -1, 1000.0, 100.0, 10.0, 0.35);
     }
 }

@@ -60,7 +60,7 @@ class ExamplesTest {
 
         assertEquals(Role.BOB, bob.role());
         assertEquals(new PeerConfig("127.0.0.1", 0), bob.peer());
-        assertEquals(List.of("tagger", "det-h", "det-v", "det-d", "det-a"),
+        assertEquals(List.of("tagger", "det-h", "det-v", "det-d", "det-a", "pol"),
                 bob.devices().stream().map(DeviceConfig::name).toList());
         List<DeviceConfig> detectors = bob.devicesOfKind(DeviceKind.SINGLE_PHOTON_DETECTOR);
         assertEquals(List.of("H", "V", "D", "A"),

@@ -4,6 +4,8 @@ import dev.qkdbench.config.BenchConfig;
 import dev.qkdbench.config.ConfigLoader;
 import dev.qkdbench.config.LinkConfig;
 import dev.qkdbench.config.SimulationConfig;
+import dev.qkdbench.config.SyncConfig;
+import dev.qkdbench.config.SyncMode;
 import dev.qkdbench.controller.link.BobSide;
 import dev.qkdbench.controller.link.LinkSimulation;
 import dev.qkdbench.controller.link.SimulationSummary;
@@ -43,6 +45,10 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Fraction of pulses an intercept-resend eavesdropper measures, 0..1.")
     Double eveFraction;
 
+    @Option(names = "--sync", paramLabel = "MODE",
+            description = "Timing: photons (recover it from the detections) or simulator (the bench's truth).")
+    String syncMode;
+
     @Option(names = "--store", paramLabel = "DIR",
             description = "Folder for the two key stores (default: a fresh temporary folder per run).")
     Path store;
@@ -69,12 +75,15 @@ final class SimulateCommand implements Callable<Integer> {
         LinkSimulation.Result result = LinkSimulation.run(link, new LinkSimulation.Options(storeDir, plugins, faults,
                 p -> {
                     err.printf("[%6.2f s] pulses %.3e  detections %,d  QBER %s  sifted %,d  secret %,d bits  "
-                                    + "rate %.0f bit/s  blocks %d ok %d aborted%n",
+                                    + "rate %.0f bit/s  blocks %d ok %d aborted  |  sync %s offset %.0f ps "
+                                    + "drift %.4g ps/s in-gate %.3f losses %d  |  pol %+.3f rad%n",
                             p.simulatedSeconds(), (double) p.pulses(), p.detections(),
                             Double.isNaN(p.testQber()) ? "n/a" : String.format("%.2f %%", 100 * p.testQber()),
                             p.siftedBits(), p.finalKeyBits(),
                             p.simulatedSeconds() > 0 ? p.finalKeyBits() / p.simulatedSeconds() : 0.0,
-                            p.blocksOk(), p.blocksAborted());
+                            p.blocksOk(), p.blocksAborted(), p.sync().state(), p.sync().offsetPs(),
+                            p.sync().driftPsPerS(), p.sync().inGateRatio(), p.sync().lockLosses(),
+                            p.compensation().rotationRad());
                     err.flush();
                 }));
         err.println(SimulationSummary.humanSummary(result));
@@ -115,7 +124,18 @@ final class SimulateCommand implements Callable<Integer> {
         if (seed != null) {
             sim = new SimulationConfig(sim.duration(), seed);
         }
-        return link.withBench(bench).withSimulation(sim);
+        link = link.withBench(bench).withSimulation(sim);
+        if (syncMode != null) {
+            SyncMode mode = switch (syncMode) {
+                case "photons" -> SyncMode.PHOTONS;
+                case "simulator" -> SyncMode.SIMULATOR;
+                default -> throw usage("--sync must be photons or simulator, was " + syncMode);
+            };
+            SyncConfig s = link.bob().sync();
+            link = link.withSides(link.alice(), link.bob().withSync(new SyncConfig(mode, s.syncChannel(),
+                    s.coincidenceWindowPs(), s.maxFrequencyOffsetPpm(), s.maxDelaySeconds(), s.lockLossQber())));
+        }
+        return link;
     }
 
     private BobSide.Faults faults() {

@@ -14,6 +14,8 @@ import dev.qkdbench.controller.peer.v1.HelloAck;
 import dev.qkdbench.controller.peer.v1.PeerMessage;
 import dev.qkdbench.controller.peer.v1.SiftRequest;
 import dev.qkdbench.controller.peer.v1.SiftResponse;
+import dev.qkdbench.controller.peer.v1.SyncProbe;
+import dev.qkdbench.controller.peer.v1.SyncProbeResult;
 import dev.qkdbench.controller.peer.v1.TestBitsRequest;
 import dev.qkdbench.controller.peer.v1.TestBitsResponse;
 import dev.qkdbench.controller.peer.v1.VerifyRequest;
@@ -27,6 +29,7 @@ import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
 import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
 import dev.qkdbench.controller.postprocessing.verification.PolynomialHash;
 import dev.qkdbench.drivers.ChoiceSource;
+import dev.qkdbench.protocol.SyncMarker;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -97,7 +100,8 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
     @Override
     public Executor executorFor(PeerMessage request) {
         return switch (request.getBodyCase()) {
-            case HELLO, SIFT_REQUEST, TEST_BITS_REQUEST, ESTIMATE_REQUEST, END_OF_RUN -> frameExecutor;
+            case HELLO, SIFT_REQUEST, TEST_BITS_REQUEST, ESTIMATE_REQUEST, END_OF_RUN, SYNC_PROBE,
+                    DISCARD_OPEN_BLOCK -> frameExecutor;
             default -> blockExecutor;
         };
     }
@@ -116,6 +120,8 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             case COMMIT_REQUEST -> PeerMessage.newBuilder().setCommitResponse(commit(m.getBlockId()));
             case ABORT_BLOCK -> abort(m.getBlockId(), m.getAbortBlock().getReason());
             case END_OF_RUN -> PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
+            case SYNC_PROBE -> PeerMessage.newBuilder().setSyncProbeResult(probe(m.getSyncProbe()));
+            case DISCARD_OPEN_BLOCK -> discardOpenBlock(m.getBlockId(), m.getDiscardOpenBlock().getReason());
             default -> throw new IllegalArgumentException("Alice does not serve " + m.getBodyCase());
         };
     }
@@ -169,9 +175,18 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         SlotCodec.decode(r.getSlotDeltas().toByteArray(), n, slotBuf);
         long[] bobBasisWords = r.getBobBasisList().stream().mapToLong(Long::longValue).toArray();
         BitPacking.unpackBits(bobBasisWords, n, bobBasisBuf);
+        for (int i = 0; i < n; i++) {
+            if (SyncMarker.isMarkerSlot(slotBuf[i])) {
+                throw new IllegalArgumentException("detection " + i + " is in marker slot " + slotBuf[i]
+                        + "; marker slots are public and never sifted");
+            }
+        }
         choices.readChoices(slotBuf, n, basisBuf, bitBuf, intensityBuf);
 
         byte[] match = new byte[n];
+        byte[] crossBasis = new byte[n];
+        byte[] crossBit = new byte[n];
+        int cross = 0;
         byte[] matchedIntensity = new byte[n];
         byte[] zBits = new byte[n];
         byte[] zIntensity = new byte[n];
@@ -179,6 +194,9 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         int z = 0;
         for (int i = 0; i < n; i++) {
             if (basisBuf[i] != bobBasisBuf[i]) {
+                crossBasis[cross] = basisBuf[i];
+                crossBit[cross] = bitBuf[i];
+                cross++;
                 continue;
             }
             match[i] = 1;
@@ -193,7 +211,8 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
                 z++;
             }
         }
-        pendingTestBits.put(r.getFrame(), new byte[][] {Arrays.copyOf(zBits, z), Arrays.copyOf(zIntensity, z)});
+        pendingTestBits.put(r.getFrame(), new byte[][] {Arrays.copyOf(zBits, z), Arrays.copyOf(zIntensity, z),
+                Arrays.copyOf(crossBasis, cross), Arrays.copyOf(crossBit, cross)});
         SiftResponse.Builder b = SiftResponse.newBuilder().setFrame(r.getFrame()).setCount(n);
         for (long w : BitPacking.packBits(match, n)) {
             b.addBasisMatch(w);
@@ -229,7 +248,110 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         for (long e : errors) {
             b.addErrors(e);
         }
+        byte[] crossBasis = pending[2];
+        byte[] crossBit = pending[3];
+        if (r.getCrossCount() != 0) {
+            if (r.getCrossCount() != crossBasis.length) {
+                throw new IllegalArgumentException("frame " + r.getFrame() + " has " + crossBasis.length
+                        + " basis-mismatched detections, Bob sent " + r.getCrossCount() + " bits");
+            }
+            byte[] bobCross = new byte[crossBasis.length];
+            BitPacking.unpackBits(r.getCrossBitsList().stream().mapToLong(Long::longValue).toArray(),
+                    crossBasis.length, bobCross);
+            long xzTotal = 0;
+            long xzAgree = 0;
+            long zxTotal = 0;
+            long zxAgree = 0;
+            for (int i = 0; i < crossBasis.length; i++) {
+                int agree = crossBit[i] == bobCross[i] ? 1 : 0;
+                if (crossBasis[i] == ChoiceSource.BASIS_X) {
+                    xzTotal++;
+                    xzAgree += agree;
+                } else {
+                    zxTotal++;
+                    zxAgree += agree;
+                }
+            }
+            b.setXzTotal(xzTotal).setXzAgree(xzAgree).setZxTotal(zxTotal).setZxAgree(zxAgree);
+        }
         return b.build();
+    }
+
+    private PeerMessage.Builder discardOpenBlock(String blockId, String reason) {
+        ledger.record(new BlockAudit.Builder(blockId, config.protocol(), config.postprocessing())
+                .counts(openNx, openNz, openMz).aborted(reason));
+        openKey.clear();
+        Arrays.fill(openNx, 0);
+        Arrays.fill(openNz, 0);
+        Arrays.fill(openMz, 0);
+        pendingTestBits.clear();
+        return PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
+    }
+
+    /**
+     * Scores each candidate frame correction of Bob's provisional slot numbering by the sifted error
+     * rate of the disclosed sample: the right one shows the link's QBER, a wrong one about ½.
+     */
+    private SyncProbeResult probe(SyncProbe p) {
+        int n = p.getCount();
+        if (n <= 0 || n > 1 << 16) {
+            throw new IllegalArgumentException("sync probe holds " + n + " detections, expected 1 to 65536");
+        }
+        long first = p.getFirstFrameCorrection();
+        long last = p.getLastFrameCorrection();
+        if (last < first || last - first > 1 << 20) {
+            throw new IllegalArgumentException("sync probe asks for corrections " + first + " to " + last
+                    + " frames; at most 2^20 candidates");
+        }
+        long[] provisional = new long[n];
+        SlotCodec.decode(p.getSlotDeltas().toByteArray(), n, provisional);
+        byte[] detector = new byte[n];
+        BitPacking.unpackPairs(p.getDetectorsList().stream().mapToLong(Long::longValue).toArray(), n, detector);
+        long[] slots = new long[n];
+        byte[] basis = new byte[n];
+        byte[] bit = new byte[n];
+        byte[] intensity = new byte[n];
+        double best = 2;
+        double runnerUp = 2;
+        long bestCorrection = 0;
+        long bestCompared = 0;
+        int candidates = 0;
+        for (long k = first; k <= last; k++) {
+            long correction = k * SyncMarker.FRAME_SLOTS;
+            if (provisional[0] + correction < 0) {
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                slots[i] = provisional[i] + correction;
+            }
+            try {
+                choices.readChoices(slots, n, basis, bit, intensity);
+            } catch (IllegalArgumentException notSentYet) {
+                continue;
+            }
+            candidates++;
+            long compared = 0;
+            long errors = 0;
+            for (int i = 0; i < n; i++) {
+                if (SyncMarker.isMarkerSlot(slots[i]) || basis[i] != detector[i] >> 1) {
+                    continue;
+                }
+                compared++;
+                errors += bit[i] != (detector[i] & 1) ? 1 : 0;
+            }
+            double q = compared == 0 ? 1 : (double) errors / compared;
+            if (q < best) {
+                runnerUp = best;
+                best = q;
+                bestCorrection = correction;
+                bestCompared = compared;
+            } else if (q < runnerUp) {
+                runnerUp = q;
+            }
+        }
+        return SyncProbeResult.newBuilder().setFound(candidates > 0).setSlotCorrection(bestCorrection)
+                .setQber(best > 1 ? 1 : best).setCompared(bestCompared).setRunnerUpQber(runnerUp > 1 ? 1 : runnerUp)
+                .setCandidates(candidates).build();
     }
 
     private EstimateResponse closeBlock(String blockId, EstimateRequest r) {

@@ -2,6 +2,8 @@ package dev.qkdbench.controller.link;
 
 import com.google.protobuf.ByteString;
 import dev.qkdbench.config.ConfigException;
+import dev.qkdbench.config.ConfigLocation;
+import dev.qkdbench.config.SyncMode;
 import dev.qkdbench.config.DecoyIntensities;
 import dev.qkdbench.config.DeviceConfig;
 import dev.qkdbench.config.DeviceKind;
@@ -32,7 +34,13 @@ import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
 import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
 import dev.qkdbench.controller.postprocessing.sifting.Squashing;
 import dev.qkdbench.controller.postprocessing.verification.PolynomialHash;
-import dev.qkdbench.controller.sync.SlotAssigner;
+import dev.qkdbench.controller.compensation.PolarizationCompensator;
+import dev.qkdbench.controller.peer.v1.DiscardOpenBlock;
+import dev.qkdbench.controller.peer.v1.SyncProbe;
+import dev.qkdbench.controller.peer.v1.SyncProbeResult;
+import dev.qkdbench.drivers.PolarizationController;
+import dev.qkdbench.drivers.bench.SimulatedBench;
+import dev.qkdbench.protocol.SyncMarker;
 import dev.qkdbench.drivers.SinglePhotonDetector;
 import dev.qkdbench.drivers.TagBatch;
 import dev.qkdbench.drivers.TimeTagger;
@@ -55,10 +63,17 @@ import org.slf4j.LoggerFactory;
  * slow block stage holds acquisition back instead of dropping data (DESIGN §3).
  */
 public final class BobSide implements AutoCloseable {
-    /** Slots per frame: 2^20, about 10 ms at 100 MHz. */
-    static final int FRAME_SHIFT = 20;
-    /** Full width of the coincidence window around each slot centre (capped at one period). */
-    static final double COINCIDENCE_WINDOW_PS = 1000.0;
+    /** Slots per frame: 2^20, about 10 ms at 100 MHz; the marker repeats every frame. */
+    static final int FRAME_SHIFT = SyncMarker.FRAME_SHIFT;
+    /**
+     * Frames a closed block waits before post-processing: a lock loss detected within them (the
+     * marker check and the QBER alarm need a frame or two) may have spoiled the block's last frames.
+     */
+    static final int HOLD_FRAMES = 8;
+    /** Detections Bob discloses to let Alice confirm a provisional frame offset. */
+    static final int PROBE_DETECTIONS = 2000;
+    /** A frame needs this many test bits before its QBER can raise the lock-loss alarm. */
+    static final int MIN_TEST_BITS_FOR_ALARM = 50;
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
     private static final Logger log = LoggerFactory.getLogger(BobSide.class);
 
@@ -72,13 +87,17 @@ public final class BobSide implements AutoCloseable {
     private final int[] detectorOfChannel;
     private final PeerClient peer;
     private final KeyStore store;
-    private final SlotAssigner slots;
+    private final BobTiming timing;
+    private final PolarizationCompensator compensator;
+    private final FrameLedger frameLedger = new FrameLedger();
     private final LinkStats stats;
     private final Faults faults;
     private final BlockLedger ledger = new BlockLedger();
     private final SecureRandom secureRandom = new SecureRandom();
     private final Squashing squashing;
     private final BlockingQueue<BobBlock> blocks = new ArrayBlockingQueue<>(2);
+    private volatile SyncStatus publishedSync;
+    private volatile PolarizationCompensator.Report publishedCompensation;
 
     // Acquisition-thread state.
     private long pendingSlot = -1;
@@ -89,24 +108,61 @@ public final class BobSide implements AutoCloseable {
     private byte[] frameBasis = new byte[4096];
     private byte[] frameBit = new byte[4096];
     private int frameCount;
+    private final long[] probeSlots = new long[PROBE_DETECTIONS];
+    private final byte[] probeDetector = new byte[PROBE_DETECTIONS];
+    private int probeCount;
+    private long lastEmittedSlot = -1;
     private final SiftedKeyBuffer keyBuffer = new SiftedKeyBuffer();
     private final long[] nx = new long[3];
     private final long[] nz = new long[3];
     private final long[] mz = new long[3];
     private int blockSeq;
 
-    public BobSide(SideConfig config, TimeTagger tagger, List<SinglePhotonDetector> detectors, PeerClient peer,
-                   KeyStore store, long arrivalOffsetPs, LinkStats stats, Faults faults) {
+    /**
+     * @param bench       the simulated bench, when there is one: {@code sync.mode = "simulator"} takes
+     *                    its true timing; null on a real bench
+     * @param polarization Bob's polarization controller, or null
+     */
+    public BobSide(SideConfig config, TimeTagger tagger, List<SinglePhotonDetector> detectors,
+                   PolarizationController polarization, PeerClient peer, KeyStore store, SimulatedBench bench,
+                   LinkStats stats, Faults faults) {
         this.config = config;
         this.tagger = tagger;
         this.detectorOfChannel = wiring(config, detectors);
         this.peer = peer;
         this.store = store;
-        double period = config.protocol().slotPeriodPs();
-        this.slots = new SlotAssigner(arrivalOffsetPs, period, Math.min(period, COINCIDENCE_WINDOW_PS));
+        this.timing = timing(config, detectorOfChannel, bench);
+        this.compensator = new PolarizationCompensator(config.compensation(), polarization);
         this.stats = stats;
         this.faults = faults;
         this.squashing = new Squashing(new SplittableRandom(secureRandom.nextLong()));
+        publish();
+    }
+
+    private void publish() {
+        publishedSync = timing.status();
+        publishedCompensation = compensator.report();
+    }
+
+    private static BobTiming timing(SideConfig config, int[] detectorOfChannel, SimulatedBench bench) {
+        if (config.sync().mode() == SyncMode.SIMULATOR) {
+            if (bench == null) {
+                throw new ConfigException(config.source() == null ? null : new ConfigLocation(config.source(), 0),
+                        "sync.mode", "\"simulator\" needs the simulated bench; a real bench syncs from \"photons\"");
+            }
+            return new SimulatorTiming(bench, detectorOfChannel);
+        }
+        return new PhotonTiming(config, detectorOfChannel);
+    }
+
+    /** The latest sync snapshot, published by the acquisition thread once per batch; safe from any thread. */
+    public SyncStatus syncStatus() {
+        return publishedSync;
+    }
+
+    /** The latest compensation snapshot; safe from any thread. */
+    public PolarizationCompensator.Report compensation() {
+        return publishedCompensation;
     }
 
     /**
@@ -187,48 +243,92 @@ public final class BobSide implements AutoCloseable {
 
     private void acquire() throws InterruptedException {
         TagBatch batch = new TagBatch(1 << 16);
+        long[] slotOf = new long[batch.capacity()];
         tagger.start();
         try {
             while (tagger.read(batch) >= 0) {
-                long outOfGate = 0;
-                for (int i = 0; i < batch.size; i++) {
-                    long slot = slots.slotOf(batch.timePs[i]);
-                    int det = detectorOfChannel[batch.channel[i] & 0xFF];
-                    if (slot == SlotAssigner.OUT_OF_GATE || det < 0) {
-                        outOfGate++;
-                        continue;
-                    }
-                    if (slot != pendingSlot) {
-                        if (pendingSlot >= 0) {
-                            emit(pendingSlot, pendingMask);
-                        }
-                        pendingSlot = slot;
-                        pendingMask = 0;
-                    }
-                    pendingMask |= 1 << det;
+                long epoch = timing.lockEpoch();
+                boolean wasLocked = timing.locked();
+                timing.assign(batch, slotOf);
+                if (timing.lockEpoch() != epoch) {
+                    // Tags before the loss inside this batch are suspect too: drop the whole batch.
+                    onLockLoss(timing.status().lastLossReason());
+                } else if (wasLocked && !timing.locked() && !timing.provisional()) {
+                    // The tags stopped (HOLDOVER): the numbering survives, but what led up to an
+                    // outage is suspect, so the open block goes as for a loss.
+                    onLockLoss("holdover: " + timing.status().state());
+                } else if (timing.locked() || timing.provisional()) {
+                    group(batch, slotOf);
                 }
-                stats.outOfGateTags.addAndGet(outOfGate);
-                long until = batch.completeUntilPs;
-                stats.coveredUntilPs.set(until);
-                if (pendingSlot >= 0 && slots.windowEndPs(pendingSlot) <= until) {
-                    emit(pendingSlot, pendingMask);
-                    pendingSlot = -1;
-                }
-                if (currentFrame >= 0 && slots.windowEndPs(((currentFrame + 1) << FRAME_SHIFT) - 1) <= until) {
-                    finishFrame();
-                }
+                stats.coveredUntilPs.set(batch.completeUntilPs);
+                publish();
             }
-            if (pendingSlot >= 0) {
+            if (pendingSlot >= 0 && (timing.locked() || timing.provisional())) {
                 emit(pendingSlot, pendingMask);
                 pendingSlot = -1;
             }
-            finishFrame();
+            if (timing.locked()) {
+                finishFrame();
+            }
         } finally {
             tagger.stop();
+            publish();
+            frameLedger.acquisitionEnded();
         }
     }
 
-    private void emit(long slot, int mask) throws InterruptedException {
+    /** Groups one batch's assigned tags into detections (slot, click mask), never sifting marker slots. */
+    private void group(TagBatch batch, long[] slotOf) throws InterruptedException {
+        long outOfGate = 0;
+        for (int i = 0; i < batch.size; i++) {
+            long slot = slotOf[i];
+            if (slot == BobTiming.NO_SLOT) {
+                outOfGate++;
+                continue;
+            }
+            int det = detectorOfChannel[batch.channel[i] & 0xFF];
+            if (det < 0 || slot < 0 || SyncMarker.isMarkerSlot(slot)) {
+                continue;
+            }
+            if (slot != pendingSlot) {
+                if (pendingSlot >= 0 && !emit(pendingSlot, pendingMask)) {
+                    // The numbering changed (a probe decision or a discontinuity): the rest of this
+                    // batch was numbered under the old one, so it is dropped.
+                    break;
+                }
+                pendingSlot = slot;
+                pendingMask = 0;
+            }
+            pendingMask |= 1 << det;
+        }
+        stats.outOfGateTags.addAndGet(outOfGate);
+    }
+
+    /**
+     * Takes one detection. Returns false when the slot numbering changed with it, so the caller
+     * drops what it still holds from the old numbering.
+     */
+    private boolean emit(long slot, int mask) throws InterruptedException {
+        if (slot <= lastEmittedSlot) {
+            // Slots only ever increase within one numbering: a step back means it changed under us.
+            String why = "slot numbering went back from " + lastEmittedSlot + " to " + slot;
+            if (timing.provisional()) {
+                probeCount = 0;
+                timing.rejectFrameOffset();
+            } else {
+                timing.lockLost(why);
+                onLockLoss(why);
+            }
+            pendingSlot = -1;
+            lastEmittedSlot = -1;
+            return false;
+        }
+        lastEmittedSlot = slot;
+        int outcome = squashing.outcome(mask);
+        stats.detections.incrementAndGet();
+        if (timing.provisional()) {
+            return !collectProbe(slot, outcome);
+        }
         long frame = slot >>> FRAME_SHIFT;
         if (frame != currentFrame) {
             finishFrame();
@@ -240,12 +340,84 @@ public final class BobSide implements AutoCloseable {
             frameBasis = Arrays.copyOf(frameBasis, c);
             frameBit = Arrays.copyOf(frameBit, c);
         }
-        int outcome = squashing.outcome(mask);
         frameSlots[frameCount] = slot;
         frameBasis[frameCount] = (byte) (outcome >>> 1);
         frameBit[frameCount] = (byte) (outcome & 1);
         frameCount++;
-        stats.detections.incrementAndGet();
+        return true;
+    }
+
+    /**
+     * Collects disclosed detections in the provisional numbering; once there are enough, Alice tells
+     * which whole-frame correction makes them agree with her choices (the marker repeats every
+     * frame, so the photons alone cannot tell frames apart).
+     */
+    private boolean collectProbe(long slot, int detector) {
+        probeSlots[probeCount] = slot;
+        probeDetector[probeCount] = (byte) detector;
+        if (++probeCount < PROBE_DETECTIONS) {
+            return false;
+        }
+        probeCount = 0;
+        pendingSlot = -1;
+        lastEmittedSlot = -1;
+        double clockHz = config.protocol().clockHz();
+        long first = -Math.floorDiv(probeSlots[0], SyncMarker.FRAME_SLOTS);
+        long span = (long) Math.ceil((config.sync().maxDelaySeconds() * clockHz
+                + stats.coveredUntilPs.get() / config.protocol().slotPeriodPs()) / SyncMarker.FRAME_SLOTS) + 2;
+        SyncProbe.Builder p = SyncProbe.newBuilder().setCount(PROBE_DETECTIONS)
+                .setSlotDeltas(ByteString.copyFrom(SlotCodec.encode(probeSlots, PROBE_DETECTIONS)))
+                .setFirstFrameCorrection(first).setLastFrameCorrection(first + span);
+        for (long w : BitPacking.packPairs(probeDetector, PROBE_DETECTIONS)) {
+            p.addDetectors(w);
+        }
+        SyncProbeResult r = peer.call(PeerMessage.newBuilder().setSyncProbe(p), CALL_TIMEOUT).getSyncProbeResult();
+        // The right correction shows the link's QBER, every wrong one about ½. Accept a clear winner
+        // even on a noisy link (an eavesdropper's 25 % should abort blocks, visibly, not hide the
+        // link as unsynchronized): 6σ of binomial noise below the runner-up, and no worse than the
+        // lock-loss QBER.
+        double separation = r.getRunnerUpQber() - r.getQber();
+        double sigma = Math.sqrt(0.25 / Math.max(1, r.getCompared()));
+        if (r.getFound() && r.getCompared() >= 100 && r.getQber() <= config.sync().lockLossQber()
+                && separation >= Math.max(0.1, 6 * sigma)) {
+            log.info("frame offset confirmed by Alice: correction {} slots, QBER {} over {} sifted, runner-up {}",
+                    r.getSlotCorrection(), String.format("%.4f", r.getQber()), r.getCompared(),
+                    String.format("%.3f", r.getRunnerUpQber()));
+            timing.confirmFrameOffset(r.getSlotCorrection());
+            currentFrame = -1;
+        } else {
+            log.warn("frame offset not confirmed (best QBER {} over {}, runner-up {}, {} candidates): reacquiring",
+                    r.getQber(), r.getCompared(), r.getRunnerUpQber(), r.getCandidates());
+            timing.rejectFrameOffset();
+        }
+        return true;
+    }
+
+    /**
+     * The lock was lost: what was collected since the last sifted frame is dropped, and the block
+     * being filled is discarded on both sides (its last frames may hold wrongly numbered slots).
+     */
+    private void onLockLoss(String reason) {
+        String why = "sync_lost: " + (reason == null ? "lock lost" : reason);
+        log.warn("lock lost ({}); discarding the open block", why);
+        pendingSlot = -1;
+        lastEmittedSlot = -1;
+        frameCount = 0;
+        currentFrame = -1;
+        probeCount = 0;
+        frameLedger.lockLost();
+        if (keyBuffer.size() > 0 || nx[0] + nx[1] + nx[2] + nz[0] + nz[1] + nz[2] > 0) {
+            String id = String.format("b-%06d", ++blockSeq);
+            ledger.record(new BlockAudit.Builder(id, config.protocol(), config.postprocessing())
+                    .counts(nx, nz, mz).aborted(why));
+            peer.call(PeerMessage.newBuilder().setBlockId(id)
+                    .setDiscardOpenBlock(DiscardOpenBlock.newBuilder().setReason(why)), CALL_TIMEOUT);
+            keyBuffer.clear();
+            Arrays.fill(nx, 0);
+            Arrays.fill(nz, 0);
+            Arrays.fill(mz, 0);
+            firstFrameOfBlock = -1;
+        }
     }
 
     private void finishFrame() throws InterruptedException {
@@ -277,11 +449,14 @@ public final class BobSide implements AutoCloseable {
         byte[] intensity = new byte[matched];
         BitPacking.unpackPairs(resp.getIntensityList().stream().mapToLong(Long::longValue).toArray(), matched, intensity);
         byte[] zBits = new byte[matched];
+        byte[] crossBits = new byte[n - matched];
+        int cross = 0;
         int z = 0;
         int m = 0;
         long sifted = 0;
         for (int i = 0; i < n; i++) {
             if (match[i] == 0) {
+                crossBits[cross++] = frameBit[i];
                 continue;
             }
             int k = intensity[m++];
@@ -297,9 +472,12 @@ public final class BobSide implements AutoCloseable {
                 nz[k]++;
             }
         }
-        TestBitsRequest.Builder tb = TestBitsRequest.newBuilder().setFrame(frame).setCount(z);
+        TestBitsRequest.Builder tb = TestBitsRequest.newBuilder().setFrame(frame).setCount(z).setCrossCount(cross);
         for (long w : BitPacking.packBits(zBits, z)) {
             tb.addBits(w);
+        }
+        for (long w : BitPacking.packBits(crossBits, cross)) {
+            tb.addCrossBits(w);
         }
         TestBitsResponse tr = peer.call(PeerMessage.newBuilder().setTestBitsRequest(tb), CALL_TIMEOUT)
                 .getTestBitsResponse();
@@ -314,6 +492,14 @@ public final class BobSide implements AutoCloseable {
         stats.siftedBits.addAndGet(sifted);
         stats.testBits.addAndGet(z);
         stats.testErrors.addAndGet(errors);
+        compensator.onFrame(tr.getXzTotal(), tr.getXzAgree(), tr.getZxTotal(), tr.getZxAgree());
+        frameLedger.frameSifted();
+        stats.firstSiftedAtPs.compareAndSet(-1, stats.coveredUntilPs.get());
+        if (z >= MIN_TEST_BITS_FOR_ALARM && (double) errors / z > config.sync().lockLossQber()) {
+            timing.lockLost(String.format("qber %.3f in frame %d", (double) errors / z, frame));
+            onLockLoss(String.format("qber %.3f in frame %d", (double) errors / z, frame));
+            return;
+        }
         if (keyBuffer.size() >= config.postprocessing().blockBits()) {
             closeBlock(frame);
         }
@@ -350,7 +536,8 @@ public final class BobSide implements AutoCloseable {
             abortBlock(audit, "decision_mismatch: Alice proceeds, Bob finds " + mine);
             return;
         }
-        blocks.put(new BobBlock(blockSeq, key, intensities, bounds, audit, Estimation.testQber(bnz, bmz)));
+        blocks.put(new BobBlock(blockSeq, key, intensities, bounds, audit, Estimation.testQber(bnz, bmz),
+                frameLedger.framesSifted()));
     }
 
     // ---------------------------------------------------------------- block thread
@@ -363,6 +550,11 @@ public final class BobSide implements AutoCloseable {
                     return;
                 }
                 try {
+                    if (frameLedger.lossWithin(b.closedAtFrame, HOLD_FRAMES)) {
+                        abortBlock(b.audit, "sync_lost: the lock was lost within " + HOLD_FRAMES
+                                + " frames of the block's end");
+                        continue;
+                    }
                     process(b);
                 } catch (RuntimeException e) {
                     log.warn("block {} failed: {}", b.audit.id(), e.toString());
@@ -495,7 +687,7 @@ public final class BobSide implements AutoCloseable {
 
     /** A closed block waiting for (or in) post-processing. */
     private static final class BobBlock {
-        static final BobBlock END = new BobBlock(-1, null, null, null, null, 0);
+        static final BobBlock END = new BobBlock(-1, null, null, null, null, 0, 0);
 
         final int seq;
         final BitArray key;
@@ -503,9 +695,11 @@ public final class BobSide implements AutoCloseable {
         final FiniteKeyEstimator.Bounds bounds;
         final BlockAudit.Builder audit;
         final double testQber;
+        final long closedAtFrame;
 
         BobBlock(int seq, BitArray key, byte[] intensities, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit,
-                 double testQber) {
+                 double testQber, long closedAtFrame) {
+            this.closedAtFrame = closedAtFrame;
             this.seq = seq;
             this.key = key;
             this.intensities = intensities;

@@ -4,6 +4,7 @@ import dev.qkdbench.config.ConfigException;
 import dev.qkdbench.config.DeviceConfig;
 import dev.qkdbench.config.LinkConfig;
 import dev.qkdbench.config.SideConfig;
+import dev.qkdbench.controller.compensation.PolarizationCompensator;
 import dev.qkdbench.controller.keys.KeyStore;
 import dev.qkdbench.controller.peer.PeerClient;
 import dev.qkdbench.controller.peer.PeerServer;
@@ -12,6 +13,7 @@ import dev.qkdbench.drivers.Device;
 import dev.qkdbench.drivers.DriverRegistry;
 import dev.qkdbench.drivers.IntensityModulator;
 import dev.qkdbench.drivers.PhotonSource;
+import dev.qkdbench.drivers.PolarizationController;
 import dev.qkdbench.drivers.PolarizationModulator;
 import dev.qkdbench.drivers.SinglePhotonDetector;
 import dev.qkdbench.drivers.TimeTagger;
@@ -45,13 +47,15 @@ public final class LinkSimulation {
 
     /** A live view of a running simulation. */
     public record Progress(double simulatedSeconds, long pulses, long detections, long siftedBits, double testQber,
-                           long finalKeyBits, long blocksOk, long blocksAborted) {
+                           long finalKeyBits, long blocksOk, long blocksAborted, SyncStatus sync,
+                           PolarizationCompensator.Report compensation) {
     }
 
     /** What a finished run produced. */
     public record Result(LinkConfig config, double simulatedSeconds, long pulses, LinkStats stats,
                          List<BlockAudit> aliceBlocks, List<BlockAudit> bobBlocks, boolean keysIdentical,
-                         long aliceKeys, long bobKeys, Path storeDir) {
+                         long aliceKeys, long bobKeys, Path storeDir, SyncStatus sync,
+                         PolarizationCompensator.Report compensation, double trueFrequencyOffsetPpm) {
     }
 
     public static Result run(LinkConfig config, Options options) throws InterruptedException {
@@ -74,6 +78,7 @@ public final class LinkSimulation {
              KeyStore bobStore = KeyStore.open(options.storeDir().resolve("bob-keys.db"))) {
             ChoiceSource choices = openAlice(alice, registry, opened);
             TimeTagger tagger = null;
+            PolarizationController polarization = null;
             List<SinglePhotonDetector> detectors = new ArrayList<>();
             for (DeviceConfig dc : bob.devices()) {
                 Device d = registry.open(dc);
@@ -82,6 +87,8 @@ public final class LinkSimulation {
                     tagger = t;
                 } else if (d instanceof SinglePhotonDetector det) {
                     detectors.add(det);
+                } else if (d instanceof PolarizationController pc) {
+                    polarization = pc;
                 }
             }
             if (tagger == null) {
@@ -91,10 +98,10 @@ public final class LinkSimulation {
             try (AliceSide aliceSide = new AliceSide(alice, choices, aliceStore);
                  PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), aliceSide);
                  PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE);
-                 BobSide bobSide = new BobSide(bob, tagger, detectors, client, bobStore, bench.arrivalOffsetPs(),
+                 BobSide bobSide = new BobSide(bob, tagger, detectors, polarization, client, bobStore, bench,
                          stats, options.faults())) {
                 bobSide.hello();
-                Thread reporter = progressReporter(bench, stats, aliceSide.ledger(), options.progress());
+                Thread reporter = progressReporter(bench, stats, aliceSide.ledger(), bobSide, options.progress());
                 try {
                     bobSide.run();
                 } finally {
@@ -105,7 +112,8 @@ public final class LinkSimulation {
                 List<KeyStore.StoredKey> a = aliceStore.list();
                 List<KeyStore.StoredKey> b = bobStore.list();
                 return new Result(config, simulated, bench.pulsesSent(), stats, aliceSide.ledger().blocks(),
-                        bobSide.ledger().blocks(), a.equals(b), a.size(), b.size(), options.storeDir());
+                        bobSide.ledger().blocks(), a.equals(b), a.size(), b.size(), options.storeDir(),
+                        bobSide.syncStatus(), bobSide.compensation(), bench.trueFrequencyOffsetPpm(simulated));
             }
         } finally {
             for (Device d : opened) {
@@ -163,7 +171,7 @@ public final class LinkSimulation {
         return name == null ? "default" : name;
     }
 
-    private static Thread progressReporter(SimulatedBench bench, LinkStats stats, BlockLedger ledger,
+    private static Thread progressReporter(SimulatedBench bench, LinkStats stats, BlockLedger ledger, BobSide bob,
                                            Consumer<Progress> sink) {
         Thread t = new Thread(() -> {
             try {
@@ -173,7 +181,7 @@ public final class LinkSimulation {
                     sink.accept(new Progress(stats.coveredUntilPs.get() / 1e12, bench.pulsesSent(),
                             stats.detections.get(), stats.siftedBits.get(),
                             tb == 0 ? Double.NaN : (double) stats.testErrors.get() / tb, stats.finalKeyBits.get(),
-                            ledger.okCount(), ledger.abortedCount()));
+                            ledger.okCount(), ledger.abortedCount(), bob.syncStatus(), bob.compensation()));
                 }
             } catch (InterruptedException e) {
                 // the run ended

@@ -13,4 +13,6 @@ public final class LinkStats {
     public final AtomicLong correctedBits = new AtomicLong();
     public final AtomicLong finalKeyBits = new AtomicLong();
     public final AtomicLong coveredUntilPs = new AtomicLong();
+    /** Bob's clock when the first frame was sifted under a confirmed lock; -1 before. */
+    public final AtomicLong firstSiftedAtPs = new AtomicLong(-1);
 }

@@ -66,6 +66,7 @@ public final class SimulationSummary {
         o.put("stored_keys", r.aliceKeys());
         o.put("test_basis_qber", r.stats().testBits.get() == 0 ? null
                 : (double) r.stats().testErrors.get() / r.stats().testBits.get());
+        o.set("sync", sync(r));
         o.set("parameters", parameters(r.config()));
         ArrayNode blocks = o.putArray("blocks");
         for (BlockAudit b : r.aliceBlocks()) {
@@ -79,6 +80,41 @@ public final class SimulationSummary {
             return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(toJson(r));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** The {@code sync} object of the JSON contract (issue 3). */
+    private static ObjectNode sync(LinkSimulation.Result r) {
+        ObjectNode o = JSON.createObjectNode();
+        SyncStatus s = r.sync();
+        o.put("state", s.state());
+        number(o, "offset_ps", s.offsetPs());
+        number(o, "drift_ps_per_s", s.driftPsPerS());
+        number(o, "frequency_offset_ppm", s.frequencyOffsetPpm());
+        number(o, "in_gate_ratio", s.inGateRatio());
+        o.put("lock_losses", s.lockLosses());
+        o.put("last_loss_reason", s.lastLossReason());
+        number(o, "simulated_frequency_offset_ppm", r.trueFrequencyOffsetPpm());
+        ObjectNode q = o.putObject("qber_by_basis");
+        Double x = keyBasisQber(r);
+        q.put("x", x);
+        long tb = r.stats().testBits.get();
+        q.put("z", tb == 0 ? null : (double) r.stats().testErrors.get() / tb);
+        ObjectNode c = o.putObject("compensation");
+        c.put("enabled", r.compensation().enabled());
+        c.put("active", r.compensation().enabled() && r.compensation().hasDevice());
+        number(c, "rotation_rad", r.compensation().rotationRad());
+        number(c, "last_estimate_rad", r.compensation().lastEstimateRad());
+        c.put("updates", r.compensation().updates());
+        return o;
+    }
+
+    /** JSON has no NaN or infinity: a value that is not finite is written as null. */
+    private static void number(ObjectNode o, String name, double v) {
+        if (Double.isFinite(v)) {
+            o.put(name, v);
+        } else {
+            o.putNull(name);
         }
     }
 
@@ -102,6 +138,16 @@ public final class SimulationSummary {
         p.put("jitter_ps", b.jitterPs());
         p.put("fibre_delay_ps_per_km", b.fibreDelayPsPerKm());
         p.put("eve_intercept_fraction", b.eveInterceptFraction());
+        p.put("extra_delay_ps", b.extraDelayPs());
+        p.put("source_jitter_ps", b.sourceJitterPs());
+        p.put("tagger_jitter_ps", b.taggerJitterPs());
+        p.put("tagger_frequency_offset_ppm", b.taggerFrequencyOffsetPpm());
+        p.put("tagger_drift_ppm_per_s", b.taggerDriftPpmPerS());
+        p.put("polarization_drift_rad_per_s", b.polarizationDriftRadPerS());
+        p.put("sync_channel", b.syncChannel());
+        p.put("injected_faults", b.faults().size());
+        p.put("sync_mode", c.bob().sync().mode().name().toLowerCase(java.util.Locale.ROOT));
+        p.put("compensation", c.bob().compensation().enabled());
         doubles(p.putArray("mu"), pr.intensities().muArray());
         doubles(p.putArray("p_mu"), pr.intensities().pArray());
         p.put("q_x", pr.keyBasisProbability());
