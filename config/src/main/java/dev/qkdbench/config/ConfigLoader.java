@@ -116,6 +116,15 @@ public final class ConfigLoader {
                 readSync(root.tableOrEmpty("sync")), readCompensation(root.tableOrEmpty("compensation")), source);
     }
 
+    /**
+     * Whether a file is a side file (it has a {@code [side]} table) rather than a link file.
+     *
+     * @throws ConfigException when the file cannot be read or is not valid TOML
+     */
+    public static boolean isSideFile(Path file) {
+        return TomlParser.parse(read(file), file).entries().containsKey("side");
+    }
+
     /** Parses link-file text as if read from {@code source}. */
     public static LinkConfig parseLink(String toml, Path source) {
         Objects.requireNonNull(toml, "toml");
