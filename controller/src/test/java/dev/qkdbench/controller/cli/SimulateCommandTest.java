@@ -125,7 +125,8 @@ class SimulateCommandTest {
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().contains("warp-drive"), r.err());
         assertTrue(r.err().contains("unknown.toml:" + lineOf(bad, "driver = \"warp-drive\"")), r.err());
-        assertTrue(r.err().contains("available: sim"), r.err());
+        assertTrue(r.err().contains("drivers available: fw-receiver, fw-transmitter, scpi-laser, scpi-spad, sim"),
+                r.err());
     }
 
     @Test

@@ -25,7 +25,8 @@ public record SerialAddress(String path, SerialSettings settings) implements Tra
 
     @Override
     public String address() {
-        return "serial:" + path + "?" + settings.toQuery();
+        String query = settings.toQuery();
+        return "serial:" + path + (query.isEmpty() ? "" : "?" + query);
     }
 
     @Override

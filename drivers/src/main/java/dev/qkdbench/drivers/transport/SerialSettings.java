@@ -35,10 +35,28 @@ public record SerialSettings(int baud, int dataBits, Parity parity, StopBits sto
         return new SerialSettings(newBaud, dataBits, parity, stopBits, flow);
     }
 
-    /** The query form, {@code baud=115200&data=8&parity=none&stop=1&flow=none}. */
+    /**
+     * The query form of the settings that differ from {@link #DEFAULT}, e.g. {@code baud=9600&parity=even};
+     * empty for the defaults.
+     */
     public String toQuery() {
-        return "baud=" + baud + "&data=" + dataBits + "&parity=" + parity.token() + "&stop="
-                + stopBits.token() + "&flow=" + flow.token();
+        StringBuilder query = new StringBuilder();
+        if (baud != DEFAULT.baud) {
+            query.append("&baud=").append(baud);
+        }
+        if (dataBits != DEFAULT.dataBits) {
+            query.append("&data=").append(dataBits);
+        }
+        if (parity != DEFAULT.parity) {
+            query.append("&parity=").append(parity.token());
+        }
+        if (stopBits != DEFAULT.stopBits) {
+            query.append("&stop=").append(stopBits.token());
+        }
+        if (flow != DEFAULT.flow) {
+            query.append("&flow=").append(flow.token());
+        }
+        return query.length() == 0 ? "" : query.substring(1);
     }
 
     public enum Parity {

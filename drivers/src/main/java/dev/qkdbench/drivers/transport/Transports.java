@@ -47,26 +47,34 @@ public final class Transports {
         throw bad(address, "unknown scheme", TCP_FORM + " or " + SERIAL_FORM);
     }
 
-    /** An unopened transport for the address, with the default timeouts. */
+    /**
+     * An unopened transport for the address, with the default timeouts; its {@link Transport#address()}
+     * (and every message) shows the address as written.
+     */
     public static Transport open(String address) {
-        return open(parse(address));
+        return open(address, TcpTransport.DEFAULT_CONNECT_TIMEOUT);
     }
 
-    /** An unopened transport for the address; {@code connectTimeout} bounds {@link Transport#open()}. */
+    /** An unopened transport for the address; {@code connectTimeout} bounds a TCP {@link Transport#open()}. */
     public static Transport open(String address, Duration connectTimeout) {
-        return open(parse(address), connectTimeout);
+        return create(parse(address), address.strip(), connectTimeout);
     }
 
+    /** An unopened transport for a parsed address, with the default timeouts. */
     public static Transport open(TransportAddress address) {
         return open(address, TcpTransport.DEFAULT_CONNECT_TIMEOUT);
     }
 
     public static Transport open(TransportAddress address, Duration connectTimeout) {
         Objects.requireNonNull(address, "address");
+        return create(address, address.address(), connectTimeout);
+    }
+
+    private static Transport create(TransportAddress address, String label, Duration connectTimeout) {
         if (address instanceof TcpAddress tcp) {
-            return new TcpTransport(tcp, connectTimeout, TcpTransport.DEFAULT_WRITE_TIMEOUT);
+            return new TcpTransport(tcp, label, connectTimeout, TcpTransport.DEFAULT_WRITE_TIMEOUT);
         }
-        return new SerialTransport((SerialAddress) address, SerialTransport.DEFAULT_WRITE_TIMEOUT);
+        return new SerialTransport((SerialAddress) address, label, SerialTransport.DEFAULT_WRITE_TIMEOUT);
     }
 
     private static TcpAddress parseTcp(String address, String rest) {
