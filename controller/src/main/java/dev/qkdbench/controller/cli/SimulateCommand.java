@@ -49,6 +49,11 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Timing: photons (recover it from the detections) or simulator (the bench's truth).")
     String syncMode;
 
+    @Option(names = "--devices", paramLabel = "KIND",
+            description = "sim (in-process simulated devices, the default) or emulated (the real drivers, talking "
+                    + "to emulated instruments over TCP and a pseudo-terminal; needs socat).")
+    String devices = "sim";
+
     @Option(names = "--store", paramLabel = "DIR",
             description = "Folder for the two key stores (default: a fresh temporary folder per run).")
     Path store;
@@ -72,6 +77,11 @@ final class SimulateCommand implements Callable<Integer> {
         Path storeDir = store != null ? store : Files.createTempDirectory("qkd-bench-");
         Files.createDirectories(storeDir);
         BobSide.Faults faults = faults();
+        boolean emulated = switch (devices) {
+            case "sim" -> false;
+            case "emulated" -> true;
+            default -> throw usage("--devices must be sim or emulated, was " + devices);
+        };
         LinkSimulation.Result result = LinkSimulation.run(link, new LinkSimulation.Options(storeDir, plugins, faults,
                 p -> {
                     err.printf("[%6.2f s] pulses %.3e  detections %,d  QBER %s  sifted %,d  secret %,d bits  "
@@ -85,7 +95,7 @@ final class SimulateCommand implements Callable<Integer> {
                             p.sync().driftPsPerS(), p.sync().inGateRatio(), p.sync().lockLosses(),
                             p.compensation().rotationRad());
                     err.flush();
-                }));
+                }, emulated));
         err.println(SimulationSummary.humanSummary(result));
         err.flush();
         if (json) {

@@ -17,6 +17,7 @@ import dev.qkdbench.drivers.PolarizationController;
 import dev.qkdbench.drivers.PolarizationModulator;
 import dev.qkdbench.drivers.SinglePhotonDetector;
 import dev.qkdbench.drivers.TimeTagger;
+import dev.qkdbench.drivers.bench.DeviceEmulatorProvider;
 import dev.qkdbench.drivers.bench.SimulatedBench;
 import dev.qkdbench.drivers.bench.SimulatedBenchProvider;
 import java.nio.file.Path;
@@ -42,7 +43,12 @@ public final class LinkSimulation {
      * @param pluginsDir extra driver plugins, or null
      * @param progress   receives a snapshot about once a second of wall time
      */
-    public record Options(Path storeDir, Path pluginsDir, BobSide.Faults faults, Consumer<Progress> progress) {
+    public record Options(Path storeDir, Path pluginsDir, BobSide.Faults faults, Consumer<Progress> progress,
+                          boolean emulatedDevices) {
+        /** In-process simulated devices. */
+        public Options(Path storeDir, Path pluginsDir, BobSide.Faults faults, Consumer<Progress> progress) {
+            this(storeDir, pluginsDir, faults, progress, false);
+        }
     }
 
     /** A live view of a running simulation. */
@@ -75,7 +81,15 @@ public final class LinkSimulation {
         try (SimulatedBench bench = provider.create(benchName, config.bench(), alice.protocol(),
                 config.simulation().duration(), config.simulation().seed());
              KeyStore aliceStore = KeyStore.open(options.storeDir().resolve("alice-keys.db"));
-             KeyStore bobStore = KeyStore.open(options.storeDir().resolve("bob-keys.db"))) {
+             KeyStore bobStore = KeyStore.open(options.storeDir().resolve("bob-keys.db"));
+             DeviceEmulatorProvider.EmulatedDevices emulated = options.emulatedDevices()
+                     ? startEmulators(bench, alice, bob, options.storeDir()) : null;
+             // Declared last, closed first: devices let go of their links before the emulators stop.
+             AutoCloseable devices = () -> opened.forEach(Device::close)) {
+            if (emulated != null) {
+                alice = emulated.alice();
+                bob = emulated.bob();
+            }
             ChoiceSource choices = openAlice(alice, registry, opened);
             TimeTagger tagger = null;
             PolarizationController polarization = null;
@@ -115,10 +129,23 @@ public final class LinkSimulation {
                         bobSide.ledger().blocks(), a.equals(b), a.size(), b.size(), options.storeDir(),
                         bobSide.syncStatus(), bobSide.compensation(), bench.trueFrequencyOffsetPpm(simulated));
             }
-        } finally {
-            for (Device d : opened) {
-                d.close();
-            }
+        } catch (InterruptedException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("closing the link failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Emulators of the devices over real TCP sockets and pseudo-terminals (DESIGN §7), found by ServiceLoader. */
+    private static DeviceEmulatorProvider.EmulatedDevices startEmulators(SimulatedBench bench, SideConfig alice,
+                                                                         SideConfig bob, Path workDir) {
+        DeviceEmulatorProvider provider = ServiceLoader.load(DeviceEmulatorProvider.class).findFirst()
+                .orElseThrow(() -> new IllegalStateException(
+                        "no device emulators on the class path (simulator-backend provides them)"));
+        try {
+            return provider.start(bench, alice, bob, workDir);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot start the device emulators: " + e.getMessage(), e);
         }
     }
 
