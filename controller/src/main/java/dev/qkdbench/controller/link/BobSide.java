@@ -279,11 +279,9 @@ public final class BobSide implements AutoCloseable {
 
     /** Groups one batch's assigned tags into detections (slot, click mask), never sifting marker slots. */
     private void group(TagBatch batch, long[] slotOf) throws InterruptedException {
-        long outOfGate = 0;
         for (int i = 0; i < batch.size; i++) {
             long slot = slotOf[i];
             if (slot == BobTiming.NO_SLOT) {
-                outOfGate++;
                 continue;
             }
             int det = detectorOfChannel[batch.channel[i] & 0xFF];
@@ -301,7 +299,6 @@ public final class BobSide implements AutoCloseable {
             }
             pendingMask |= 1 << det;
         }
-        stats.outOfGateTags.addAndGet(outOfGate);
     }
 
     /**

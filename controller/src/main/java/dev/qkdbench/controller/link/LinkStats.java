@@ -5,7 +5,6 @@ import java.util.concurrent.atomic.AtomicLong;
 /** Live counters of a running link, read by the progress line and the summary. Thread-safe. */
 public final class LinkStats {
     public final AtomicLong detections = new AtomicLong();
-    public final AtomicLong outOfGateTags = new AtomicLong();
     public final AtomicLong siftedBits = new AtomicLong();
     public final AtomicLong testBits = new AtomicLong();
     public final AtomicLong testErrors = new AtomicLong();
