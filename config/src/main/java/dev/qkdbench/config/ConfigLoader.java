@@ -91,7 +91,7 @@ public final class ConfigLoader {
         Objects.requireNonNull(source, "source");
         ConfigTable root = ConfigTable.root(source, TomlParser.parse(toml, source));
         root.allowOnly("side", "protocol", "postprocessing", "peer", "key_store", "http", "devices", "sync",
-                "compensation");
+                "compensation", "supervision");
         ConfigTable side = root.table("side").orElseThrow(() -> new ConfigException(root.location(), "side",
                 "expected a [side] table with role = \"alice\" or \"bob\", found none"));
         side.allowOnly("role", "name");
@@ -113,7 +113,8 @@ public final class ConfigLoader {
         HttpConfig http = readHttp(root.tableOrEmpty("http"));
         List<DeviceConfig> devices = readDevices(root, role, side.location());
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices,
-                readSync(root.tableOrEmpty("sync")), readCompensation(root.tableOrEmpty("compensation")), source);
+                readSync(root.tableOrEmpty("sync")), readCompensation(root.tableOrEmpty("compensation")),
+                readSupervision(root.tableOrEmpty("supervision")), source);
     }
 
     /**
@@ -354,6 +355,32 @@ public final class ConfigLoader {
                 t.number("gain", "a loop gain", Range.openClosed(0, 1), d.gain()));
     }
 
+    private static SupervisionConfig readSupervision(ConfigTable t) {
+        t.allowOnly("poll_interval", "reconnect_backoff_initial", "reconnect_backoff_max");
+        SupervisionConfig d = SupervisionConfig.defaults();
+        Duration poll = boundedDuration(t, "poll_interval", d.pollInterval(), Duration.ofMillis(10),
+                Duration.ofMinutes(10));
+        Duration initial = boundedDuration(t, "reconnect_backoff_initial", d.backoffInitial(), Duration.ofMillis(1),
+                Duration.ofMinutes(10));
+        Duration max = boundedDuration(t, "reconnect_backoff_max", d.backoffMax(), Duration.ofMillis(1),
+                Duration.ofHours(1));
+        if (max.compareTo(initial) < 0) {
+            throw t.error("reconnect_backoff_max", "expected at least reconnect_backoff_initial (" + initial.toMillis()
+                    + " ms), found " + max.toMillis() + " ms");
+        }
+        return new SupervisionConfig(poll, initial, max);
+    }
+
+    private static Duration boundedDuration(ConfigTable t, String key, Duration defaultValue, Duration min,
+                                            Duration max) {
+        Duration d = duration(t, key, defaultValue);
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw t.error(key, "expected " + min.toMillis() + " ms to " + max.toMillis() + " ms, found "
+                    + d.toMillis() + " ms");
+        }
+        return d;
+    }
+
     private static SimulationConfig readSimulation(ConfigTable t) {
         t.allowOnly("duration", "seed");
         SimulationConfig d = SimulationConfig.defaults();
@@ -382,7 +409,7 @@ public final class ConfigLoader {
 
     private static SideConfig readLinkSide(ConfigTable t, Role role, ProtocolConfig protocol,
                                            PostProcessingConfig postprocessing, Path source, PeerConfig alicePeer) {
-        t.allowOnly("name", "peer", "key_store", "http", "devices", "sync", "compensation");
+        t.allowOnly("name", "peer", "key_store", "http", "devices", "sync", "compensation", "supervision");
         String name = readName(t, role);
         PeerConfig peer;
         if (role == Role.ALICE) {
@@ -399,7 +426,8 @@ public final class ConfigLoader {
         HttpConfig http = readHttp(t.tableOrEmpty("http"));
         List<DeviceConfig> devices = readDevices(t, role, t.location());
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices,
-                readSync(t.tableOrEmpty("sync")), readCompensation(t.tableOrEmpty("compensation")), source);
+                readSync(t.tableOrEmpty("sync")), readCompensation(t.tableOrEmpty("compensation")),
+                readSupervision(t.tableOrEmpty("supervision")), source);
     }
 
     private static String readName(ConfigTable t, Role role) {

@@ -6,33 +6,45 @@ import java.util.Optional;
 
 /**
  * Everything one controller process needs to run its side of a link. {@code sync} and
- * {@code compensation} only matter on Bob's side (TOML {@code [sync]}, {@code [compensation]}).
+ * {@code compensation} only matter on Bob's side (TOML {@code [sync]}, {@code [compensation]});
+ * {@code supervision} is how the side watches its devices (TOML {@code [supervision]}).
  */
 public record SideConfig(Role role, String name, ProtocolConfig protocol, PostProcessingConfig postprocessing,
                          PeerConfig peer, KeyStoreConfig keyStore, HttpConfig http, List<DeviceConfig> devices,
-                         SyncConfig sync, CompensationConfig compensation, Path source) {
+                         SyncConfig sync, CompensationConfig compensation, SupervisionConfig supervision,
+                         Path source) {
     public SideConfig {
         devices = List.copyOf(devices);
     }
 
     public SideConfig withKeyStore(KeyStoreConfig store) {
         return new SideConfig(role, name, protocol, postprocessing, peer, store, http, devices, sync, compensation,
-                source);
+                supervision, source);
     }
 
     public SideConfig withPeer(PeerConfig newPeer) {
         return new SideConfig(role, name, protocol, postprocessing, newPeer, keyStore, http, devices, sync,
-                compensation, source);
+                compensation, supervision, source);
     }
 
     public SideConfig withSync(SyncConfig newSync) {
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, newSync,
-                compensation, source);
+                compensation, supervision, source);
     }
 
     public SideConfig withCompensation(CompensationConfig newCompensation) {
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync,
-                newCompensation, source);
+                newCompensation, supervision, source);
+    }
+
+    public SideConfig withSupervision(SupervisionConfig newSupervision) {
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync,
+                compensation, newSupervision, source);
+    }
+
+    public SideConfig withDevices(List<DeviceConfig> newDevices) {
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, newDevices, sync,
+                compensation, supervision, source);
     }
 
     /** The devices of one kind, in file order (Bob's four detectors, for instance). */

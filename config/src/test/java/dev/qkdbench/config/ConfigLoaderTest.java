@@ -151,6 +151,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void supervisionIsReadPerSide() throws IOException {
+        LinkConfig link = ConfigLoader.loadLink(write("sup.toml", link("", "[alice.supervision]\npoll_interval = \"1s\"\n",
+                "[bob.supervision]\nreconnect_backoff_initial = \"50ms\"\nreconnect_backoff_max = \"1m30s\"\n")));
+        assertEquals(new SupervisionConfig(Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofSeconds(10)),
+                link.alice().supervision());
+        assertEquals(new SupervisionConfig(Duration.ofMillis(250), Duration.ofMillis(50), Duration.ofSeconds(90)),
+                link.bob().supervision());
+    }
+
+    @Test
     void aFaultOfUnknownKindIsNamedWhereItWasWritten() throws IOException {
         Path file = write("f.toml", link("[bench]\n[[bench.faults]]\nkind = \"earthquake\"\nat = \"1s\"\n", "", ""));
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadLink(file));

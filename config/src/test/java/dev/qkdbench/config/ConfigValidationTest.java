@@ -109,8 +109,18 @@ class ConfigValidationTest {
                 c("typo in protocol", aliceSide("[protocol]\nclok_hz = 1e8 #<"), "protocol.clok_hz",
                         "found unknown key \"clok_hz\" (did you mean clock_hz?)"),
                 c("typo in side", aliceSide("nmae = \"a\" #<"), "side.nmae", "(did you mean name?)"),
+                c("zero poll interval", aliceSide("[supervision]\npoll_interval = \"0s\" #<"),
+                        "supervision.poll_interval", "expected 10 ms to 600000 ms, found 0 ms"),
+                c("poll interval not a duration", aliceSide("[supervision]\npoll_interval = 250 #<"),
+                        "supervision.poll_interval", "expected a duration"),
+                c("backoff cap below its start", aliceSide("[supervision]\nreconnect_backoff_initial = \"2s\"\n"
+                        + "reconnect_backoff_max = \"1s\" #<"), "supervision.reconnect_backoff_max",
+                        "expected at least reconnect_backoff_initial (2000 ms), found 1000 ms"),
+                c("typo in supervision", aliceSide("[supervision]\npoll_intervall = \"1s\" #<"),
+                        "supervision.poll_intervall", "(did you mean poll_interval?)"),
                 c("unknown table", aliceSide("[bench] #<\ndistance_km = 1"), "bench",
-                        "expected one of side, protocol, postprocessing, peer, key_store, http, devices, sync, compensation; found"
+                        "expected one of side, protocol, postprocessing, peer, key_store, http, devices, sync, compensation,"
+                                + " supervision; found"
                                 + " unknown key \"bench\""),
                 c("unknown key in peer", aliceSide("[peer]\nadress = \"x\" #<"), "peer.adress",
                         "expected one of host, port"),

@@ -105,6 +105,9 @@ class ExamplesTest {
         assertEquals(defaults.bob().name(), example.bob().name());
         assertEquals(defaults.bob().sync(), example.bob().sync());
         assertEquals(defaults.bob().compensation(), example.bob().compensation());
+        assertEquals(SupervisionConfig.defaults(), defaults.alice().supervision());
+        assertEquals(defaults.alice().supervision(), example.alice().supervision());
+        assertEquals(defaults.bob().supervision(), example.bob().supervision());
     }
 
     /** The commented [bench] lines, uncommented, are the defaults they claim to be. */
@@ -134,6 +137,8 @@ class ExamplesTest {
         assertEquals(link.alice().protocol(), alice.protocol());
         assertEquals(alice.protocol(), bob.protocol());
         assertEquals(alice.postprocessing(), bob.postprocessing());
+        assertEquals(SupervisionConfig.defaults(), alice.supervision());
+        assertEquals(SupervisionConfig.defaults(), bob.supervision());
         assertEquals(link.alice().devices().stream().map(DeviceConfig::kind).toList(),
                 alice.devices().stream().map(DeviceConfig::kind).toList());
         assertEquals(link.bob().devices().stream().map(DeviceConfig::settings).map(DeviceSettings::values).toList(),

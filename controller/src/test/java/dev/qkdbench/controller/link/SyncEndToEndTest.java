@@ -152,6 +152,6 @@ class SyncEndToEndTest {
 
     private static SideConfig withProtocol(SideConfig s, ProtocolConfig p) {
         return new SideConfig(s.role(), s.name(), p, s.postprocessing(), s.peer(), s.keyStore(), s.http(),
-                s.devices(), s.sync(), s.compensation(), s.source());
+                s.devices(), s.sync(), s.compensation(), s.supervision(), s.source());
     }
 }
