@@ -24,6 +24,13 @@ public interface DeviceEmulatorProvider {
 
         SideConfig bob();
 
+        /**
+         * Fault injection on the emulator of the named device (its name in the config).
+         *
+         * @throws IllegalArgumentException when no emulator serves a device of that name
+         */
+        EmulatorFaults faults(String deviceName);
+
         @Override
         void close();
     }

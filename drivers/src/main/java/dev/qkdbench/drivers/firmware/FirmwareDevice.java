@@ -22,6 +22,8 @@ abstract class FirmwareDevice implements FirmwareBoardDevice, FirmwareLink.Liste
     private final int statusChannel;
     final FirmwareLink link;
     private volatile boolean closed;
+    /** The link's connect count at the last {@link #check()}; -1 before {@link #attach()}. */
+    private long connectsSeen = -1;
 
     /**
      * @throws DeviceException when the board lacks {@code capability}
@@ -39,6 +41,7 @@ abstract class FirmwareDevice implements FirmwareBoardDevice, FirmwareLink.Liste
 
     /** Starts listening to the link and reads the device state back; the provider calls it once. */
     final void attach() {
+        connectsSeen = link.connectCount();
         link.addListener(this);
         restore();
     }
@@ -98,6 +101,29 @@ abstract class FirmwareDevice implements FirmwareBoardDevice, FirmwareLink.Liste
     @Override
     public DeviceState state() {
         return closed ? DeviceState.DISCONNECTED : link.deviceState(statusDevice, statusChannel);
+    }
+
+    /**
+     * {@code GetStatus} on the board, reconnecting (and so restoring every device on it) when the
+     * link is down. A link that dropped since the last check is reported once, even when another
+     * caller has re-established it meanwhile: what the device did while it was gone is unknown.
+     */
+    @Override
+    public DeviceState check() {
+        if (closed) {
+            throw new DeviceException(name, "the device has been closed");
+        }
+        link.refreshStatus(name, timeout);
+        synchronized (this) {
+            long connects = link.connectCount();
+            if (connectsSeen >= 0 && connects != connectsSeen) {
+                connectsSeen = connects;
+                throw new DeviceException(label(), "the link to the board dropped since the last check ("
+                        + link.lastDisconnectReason() + ") and has been re-established");
+            }
+            connectsSeen = connects;
+        }
+        return state();
     }
 
     @Override

@@ -284,6 +284,27 @@ public final class FirmwareLink implements AutoCloseable {
         return exchange(device, c, command, expected, timeout);
     }
 
+    /**
+     * Asks the board for the state of all its devices ({@code GetStatus}), reconnecting first when
+     * the link is down; the answer replaces the recorded states. A board that refuses GetStatus has
+     * still answered, so its devices keep the states its events last reported.
+     *
+     * @throws DeviceException naming the device when the board cannot be reached or does not answer
+     *     within {@code timeout}
+     */
+    public void refreshStatus(String device, Duration timeout) {
+        Envelope response;
+        try {
+            response = request(device, Envelope.newBuilder().setGetStatus(GetStatus.getDefaultInstance()),
+                    Envelope.BodyCase.STATUS_REPORT, timeout);
+        } catch (FirmwareCommandException e) {
+            return;
+        }
+        for (StatusEvent status : response.getStatusReport().getDevicesList()) {
+            record(status);
+        }
+    }
+
     /** The driver-level state of a device on this board: DISCONNECTED, else the worst of board and device. */
     public DeviceState deviceState(Device device, int channel) {
         if (!isConnected()) {
@@ -325,6 +346,11 @@ public final class FirmwareLink implements AutoCloseable {
     /** Successful handshakes, the first included. */
     public long connectCount() {
         return connects.sum();
+    }
+
+    /** Why the link last went down, whether or not it has been re-established since. */
+    public String lastDisconnectReason() {
+        return disconnectReason;
     }
 
     /** Why the link is down, or null while connected. */

@@ -1,5 +1,6 @@
 package dev.qkdbench.sim.emulator;
 
+import dev.qkdbench.drivers.bench.EmulatorFaults;
 import dev.qkdbench.drivers.transport.SerialAddress;
 import dev.qkdbench.drivers.transport.SerialSettings;
 import dev.qkdbench.drivers.transport.SerialTransport;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * Counters: {@link #connections()}, {@link #bytesIn()} (from drivers), {@link #bytesOut()} (to
  * drivers, as sent on the wire).
  */
-public final class EmulatorEndpoint implements AutoCloseable {
+public final class EmulatorEndpoint implements AutoCloseable, EmulatorFaults {
     private static final Logger LOG = LoggerFactory.getLogger(EmulatorEndpoint.class);
     private static final Duration PTY_READ_SLICE = Duration.ofMillis(100);
     private static final long JOIN_MS = 2_000;
@@ -154,6 +155,7 @@ public final class EmulatorEndpoint implements AutoCloseable {
     }
 
     /** The address a driver opens: {@code tcp://127.0.0.1:PORT} or {@code serial:<device link>?<query>}. */
+    @Override
     public String address() {
         return address;
     }
@@ -167,6 +169,7 @@ public final class EmulatorEndpoint implements AutoCloseable {
      * Closes the current connection(s) now. TCP keeps accepting; PTY closes the pseudo-terminal pair
      * (the device link vanishes) until {@link #restore()}.
      */
+    @Override
     public void dropConnection() {
         if (server == null) {
             synchronized (lifecycle) {
@@ -187,6 +190,7 @@ public final class EmulatorEndpoint implements AutoCloseable {
      * and serves it with a fresh handler; a no-op while the pair is up. TCP: a no-op (a TCP endpoint
      * accepts again by itself).
      */
+    @Override
     public void restore() throws IOException {
         if (server != null) {
             return;
@@ -216,6 +220,7 @@ public final class EmulatorEndpoint implements AutoCloseable {
     }
 
     /** Stops (true) or resumes (false) reading and answering; see the class comment. */
+    @Override
     public void stall(boolean on) {
         stateLock.lock();
         try {
@@ -236,6 +241,7 @@ public final class EmulatorEndpoint implements AutoCloseable {
     }
 
     /** Flips all eight bits of each of the next {@code bytes} bytes sent to a driver. */
+    @Override
     public void corruptNext(int bytes) {
         corruptNext(bytes, 0xFF);
     }
@@ -261,6 +267,7 @@ public final class EmulatorEndpoint implements AutoCloseable {
     }
 
     /** Bytes still to corrupt from the last {@link #corruptNext} request. */
+    @Override
     public long corruptionPending() {
         synchronized (corruption) {
             return corruptRemaining;

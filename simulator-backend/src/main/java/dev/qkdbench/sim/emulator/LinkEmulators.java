@@ -1,8 +1,10 @@
 package dev.qkdbench.sim.emulator;
 
 import dev.qkdbench.config.DeviceConfig;
+import dev.qkdbench.config.DeviceSettings;
 import dev.qkdbench.config.SideConfig;
 import dev.qkdbench.drivers.bench.DeviceEmulatorProvider;
+import dev.qkdbench.drivers.bench.EmulatorFaults;
 import dev.qkdbench.drivers.bench.SimulatedBench;
 import dev.qkdbench.sim.emulator.firmware.SimReceiverBoard;
 import dev.qkdbench.sim.emulator.firmware.SimTransmitterBoard;
@@ -13,7 +15,10 @@ import dev.qkdbench.sim.emulator.scpi.ScpiSpadEmulator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
  * The link's devices as a lab would wire them, emulated over real I/O: Alice's laser an SCPI
@@ -22,41 +27,50 @@ import java.util.List;
  * TCP. Bob's polarization controller stays simulated (protocol v1 has no message for it).
  */
 public final class LinkEmulators implements DeviceEmulatorProvider {
+    /**
+     * Tag batches the host buffers. A real board streams in real time and the host's queue covers
+     * a fraction of a second; the emulated board streams as fast as the host takes tags, so any
+     * queue fills, and 256 batches of 2^14 tags would put seconds of tags between the emulator and
+     * Bob: a fault would reach Bob's key that much later. 16 batches keep it near 0.3 s here.
+     */
+    static final int TAG_QUEUE_BATCHES = 16;
+
     @Override
     public EmulatedDevices start(SimulatedBench bench, SideConfig alice, SideConfig bob, Path workDir)
             throws IOException {
         Running running = new Running();
         try {
             SimTransmitterBoard transmitter = running.own(SimTransmitterBoard.onBench(bench.name()));
-            String txAddress = running.own(EmulatorEndpoint.tcp(0, transmitter.emulator())).address();
+            EmulatorEndpoint txEndpoint = running.own(EmulatorEndpoint.tcp(0, transmitter.emulator()));
             EmulatedLaser laser = new EmulatedLaser();
-            String laserAddress = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiLaserEmulator(laser))).address();
+            EmulatorEndpoint laserEndpoint = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiLaserEmulator(laser)));
             SimReceiverBoard receiver = running.own(SimReceiverBoard.onBench(bench.name()));
-            String rxAddress = running.own(EmulatorEndpoint.pty(workDir, "baud=115200", receiver.emulator())).address();
+            EmulatorEndpoint rxEndpoint = running.own(EmulatorEndpoint.pty(workDir, "baud=115200", receiver.emulator()));
 
             List<DeviceConfig> aliceDevices = new ArrayList<>();
             for (DeviceConfig d : alice.devices()) {
                 aliceDevices.add(switch (d.kind()) {
-                    case PHOTON_SOURCE -> rewire(d, "scpi-laser", laserAddress);
-                    case INTENSITY_MODULATOR, POLARIZATION_MODULATOR, CHOICE_SOURCE -> rewire(d, "fw-transmitter",
-                            txAddress);
+                    case PHOTON_SOURCE -> running.rewire(d, "scpi-laser", laserEndpoint);
+                    case INTENSITY_MODULATOR, POLARIZATION_MODULATOR, CHOICE_SOURCE -> running.rewire(d,
+                            "fw-transmitter", txEndpoint);
                     default -> d;
                 });
             }
             List<DeviceConfig> bobDevices = new ArrayList<>();
             for (DeviceConfig d : bob.devices()) {
                 switch (d.kind()) {
-                    case TIME_TAGGER -> bobDevices.add(rewire(d, "fw-receiver", rxAddress));
+                    case TIME_TAGGER -> bobDevices.add(running.rewire(withDefault(d, "queue_batches",
+                            (long) TAG_QUEUE_BATCHES), "fw-receiver", rxEndpoint));
                     case SINGLE_PHOTON_DETECTOR -> {
                         EmulatedSpad spad = new EmulatedSpad();
-                        String address = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiSpadEmulator(spad))).address();
-                        bobDevices.add(rewire(d, "scpi-spad", address));
+                        EmulatorEndpoint endpoint = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiSpadEmulator(spad)));
+                        bobDevices.add(running.rewire(d, "scpi-spad", endpoint));
                     }
                     default -> bobDevices.add(d);
                 }
             }
-            running.alice = withDevices(alice, aliceDevices);
-            running.bob = withDevices(bob, bobDevices);
+            running.alice = alice.withDevices(aliceDevices);
+            running.bob = bob.withDevices(bobDevices);
             return running;
         } catch (IOException | RuntimeException e) {
             running.close();
@@ -64,23 +78,43 @@ public final class LinkEmulators implements DeviceEmulatorProvider {
         }
     }
 
-    private static DeviceConfig rewire(DeviceConfig d, String driver, String address) {
-        return new DeviceConfig(d.name(), d.kind(), driver, address, d.settings(), d.location());
-    }
-
-    private static SideConfig withDevices(SideConfig s, List<DeviceConfig> devices) {
-        return new SideConfig(s.role(), s.name(), s.protocol(), s.postprocessing(), s.peer(), s.keyStore(), s.http(),
-                devices, s.sync(), s.compensation(), s.source());
+    /** The device with {@code key} set to {@code value} unless its config sets it. */
+    private static DeviceConfig withDefault(DeviceConfig d, String key, Object value) {
+        if (d.settings().has(key)) {
+            return d;
+        }
+        Map<String, Object> values = new HashMap<>(d.settings().values());
+        values.put(key, value);
+        DeviceSettings s = new DeviceSettings(d.settings().keyPrefix(), values, d.settings().locations(),
+                d.settings().tableLocation());
+        return new DeviceConfig(d.name(), d.kind(), d.driver(), d.address(), s, d.location());
     }
 
     private static final class Running implements EmulatedDevices {
         private final List<AutoCloseable> owned = new ArrayList<>();
+        private final Map<String, EmulatorEndpoint> endpointOf = new HashMap<>();
         private SideConfig alice;
         private SideConfig bob;
 
         <T extends AutoCloseable> T own(T resource) {
             owned.add(resource);
             return resource;
+        }
+
+        /** The device, now driven by {@code driver} at the endpoint's address. */
+        DeviceConfig rewire(DeviceConfig d, String driver, EmulatorEndpoint endpoint) {
+            endpointOf.put(d.name(), endpoint);
+            return new DeviceConfig(d.name(), d.kind(), driver, endpoint.address(), d.settings(), d.location());
+        }
+
+        @Override
+        public EmulatorFaults faults(String deviceName) {
+            EmulatorEndpoint endpoint = endpointOf.get(deviceName);
+            if (endpoint == null) {
+                throw new IllegalArgumentException("no emulator serves a device named '" + deviceName
+                        + "'; emulated: " + new TreeSet<>(endpointOf.keySet()));
+            }
+            return endpoint;
         }
 
         @Override
