@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 
 /**
  * What every SCPI instrument driver does (DESIGN §6): connects, identifies ({@code *IDN?}),
@@ -29,7 +30,12 @@ import java.util.function.Function;
  *       ({@link #reconnect()} does it explicitly).
  * </ul>
  *
- * Safe to call from one controller thread; {@link #state()} from any.
+ * After an exchange that did not complete cleanly (a timeout, a reply that does not parse) the
+ * session puts the byte stream back in step before its next command, on the reconnect or on the
+ * still-open link, so a late reply is never taken for the answer to another query (see
+ * {@link ScpiSession}); {@link #staleLinesDiscarded()} counts what that threw away.
+ *
+ * Safe to call from one controller thread; {@link #state()} and the counters from any.
  */
 public abstract class ScpiInstrument implements Device {
     /** Setting common to every SCPI driver: the per-request reply timeout. */
@@ -44,11 +50,19 @@ public abstract class ScpiInstrument implements Device {
     private volatile String identity = "";
     private boolean synchronizedWithInstrument;
     private volatile boolean closed;
+    /** Times the transport was (re)opened, and the count the last {@link #check()} saw. */
+    private long connects;
+    private long connectsSeen;
 
     protected ScpiInstrument(String name, Transport transport, Duration requestTimeout) {
+        this(name, transport, requestTimeout, System::nanoTime);
+    }
+
+    /** @param nanoTime the session's clock of reply deadlines and quiet periods */
+    ScpiInstrument(String name, Transport transport, Duration requestTimeout, LongSupplier nanoTime) {
         this.name = name;
         this.transport = transport;
-        this.session = new ScpiSession(name, transport, requestTimeout);
+        this.session = new ScpiSession(name, transport, requestTimeout, nanoTime);
     }
 
     /**
@@ -73,8 +87,41 @@ public abstract class ScpiInstrument implements Device {
         return identity;
     }
 
+    /**
+     * {@code *OPC?}, reconnecting and re-synchronizing first when the link is down or the last
+     * synchronization failed.
+     */
+    @Override
+    public final synchronized DeviceState check() {
+        exchange(s -> {
+            s.operationComplete();
+            return null;
+        });
+        if (connectsSeen > 0 && connects != connectsSeen) {
+            connectsSeen = connects;
+            throw new DeviceException(name, "the link to " + transport.address()
+                    + " dropped since the last check and has been re-established");
+        }
+        connectsSeen = connects;
+        return state;
+    }
+
     public final String address() {
         return transport.address();
+    }
+
+    /**
+     * Lines thrown away as stale since the driver was made: late replies to abandoned exchanges and
+     * junk, found while resynchronizing. A count that keeps growing means an instrument or line that
+     * keeps dropping behind. Any thread.
+     */
+    public final long staleLinesDiscarded() {
+        return session.staleLinesDiscarded();
+    }
+
+    /** Resynchronizations of the byte stream completed since the driver was made. Any thread. */
+    public final long resynchronizations() {
+        return session.resynchronizations();
     }
 
     /**
@@ -89,6 +136,7 @@ public abstract class ScpiInstrument implements Device {
         if (!transport.isOpen()) {
             try {
                 transport.open();
+                connects++;
             } catch (IOException e) {
                 state = DeviceState.DISCONNECTED;
                 throw new ScpiLinkException(name, "cannot connect to " + transport.address() + ": "

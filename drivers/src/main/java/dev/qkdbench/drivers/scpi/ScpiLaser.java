@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Driver {@code scpi-laser}: Alice's pulsed laser with a built-in variable attenuator, one SCPI
@@ -46,7 +47,12 @@ public final class ScpiLaser extends ScpiInstrument implements PhotonSource {
     private volatile boolean emitting;
 
     ScpiLaser(String name, Transport transport, ScpiLaserSettings settings) {
-        super(name, transport, settings.requestTimeout());
+        this(name, transport, settings, System::nanoTime);
+    }
+
+    /** @param nanoTime the session's clock, for tests */
+    ScpiLaser(String name, Transport transport, ScpiLaserSettings settings, LongSupplier nanoTime) {
+        super(name, transport, settings.requestTimeout(), nanoTime);
         settings.presets().forEach(targets::put);
     }
 

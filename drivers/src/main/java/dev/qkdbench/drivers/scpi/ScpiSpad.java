@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 
 /**
  * Driver {@code scpi-spad}: one of Bob's gated single-photon avalanche detector modules, an SCPI
@@ -62,7 +63,12 @@ public final class ScpiSpad extends ScpiInstrument implements SinglePhotonDetect
     private final Map<ScpiSetting, Double> readBack = new ConcurrentHashMap<>();
 
     ScpiSpad(String name, Transport transport, ScpiSpadSettings settings) {
-        super(name, transport, settings.requestTimeout());
+        this(name, transport, settings, System::nanoTime);
+    }
+
+    /** @param nanoTime the session's clock, for tests */
+    ScpiSpad(String name, Transport transport, ScpiSpadSettings settings, LongSupplier nanoTime) {
+        super(name, transport, settings.requestTimeout(), nanoTime);
         this.channel = settings.channel();
         this.polarization = settings.polarization();
         settings.presets().forEach(targets::put);

@@ -32,7 +32,7 @@ class ScpiLaserTest {
 
     private ScpiLaser connect(Map<String, Object> settings) {
         ScpiLaserSettings parsed = ScpiLaserSettings.from(DeviceConfigs.settings("laser", settings));
-        return ScpiInstrument.connected(new ScpiLaser("laser", link.mock, parsed));
+        return ScpiInstrument.connected(new ScpiLaser("laser", link.mock, parsed, link.clock()));
     }
 
     @Test
@@ -140,18 +140,23 @@ class ScpiLaserTest {
         assertEquals(DeviceState.DISCONNECTED, laser.state());
         int before = link.written().size();
 
-        // the instrument was power-cycled: it comes back with its reset clock
+        // the instrument was power-cycled: it comes back with its reset clock; the exchange that
+        // failed leaves the stream out of step, so the reconnect resynchronizes before '*IDN?'
+        link.silence().reply("1;1");
         instrumentAnswersReadBack().noError().reply("+2.500000000E+08").noError().reply("1");
         laser.setEmitting(true);
 
         verify(link.mock, times(2)).open();
-        List<String> expected = new ArrayList<>(CONNECT);
+        List<String> expected = new ArrayList<>(List.of("*OPC?;*OPC?\n"));
+        expected.addAll(CONNECT);
         expected.addAll(List.of("SOUR:PULS:FREQ 250000000\n", "SYST:ERR?\n", "SOUR:PULS:FREQ?\n",
                 "OUTP ON\n", "SYST:ERR?\n", "OUTP?\n"));
         assertEquals(expected, link.writtenAfter(before));
         assertEquals(DeviceState.READY, laser.state());
         assertEquals(250e6, laser.clockRateHz());
         assertTrue(laser.emitting());
+        assertEquals(1, laser.resynchronizations());
+        assertEquals(0, laser.staleLinesDiscarded());
     }
 
     @Test
@@ -159,7 +164,7 @@ class ScpiLaserTest {
         link.reply(IDN);
         ScpiLaserSettings fast = ScpiLaserSettings.from(DeviceConfigs.settings("laser", Map.of("timeout_ms", 30L)));
         ScpiLinkException e = assertThrows(ScpiLinkException.class,
-                () -> ScpiInstrument.connected(new ScpiLaser("laser", link.mock, fast)));
+                () -> ScpiInstrument.connected(new ScpiLaser("laser", link.mock, fast, link.clock())));
         assertEquals("laser: no reply to 'OUTP?' from " + ScriptedTransport.ADDRESS + " within 30 ms", e.getMessage());
     }
 

@@ -21,7 +21,7 @@ import org.mockito.InOrder;
 
 class ScpiSessionTest {
     private final ScriptedTransport link = new ScriptedTransport();
-    private final ScpiSession session = new ScpiSession("laser", link.mock, Duration.ofMillis(50));
+    private final ScpiSession session = new ScpiSession("laser", link.mock, Duration.ofMillis(50), link.clock());
 
     @Test
     void aQueryGoesOutWithLineFeedAndItsReplyComesBackWithoutTheTerminator() {

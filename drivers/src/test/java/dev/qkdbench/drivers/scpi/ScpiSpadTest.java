@@ -3,6 +3,8 @@ package dev.qkdbench.drivers.scpi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mockito.Mockito.times;
+import static org.mockito.Mockito.verify;
 
 import dev.qkdbench.config.ConfigException;
 import dev.qkdbench.drivers.DeviceState;
@@ -26,7 +28,7 @@ class ScpiSpadTest {
 
     private ScpiSpad connect(Map<String, Object> settings) {
         ScpiSpadSettings parsed = ScpiSpadSettings.from(DeviceConfigs.settings("det-h", settings));
-        return ScpiInstrument.connected(new ScpiSpad("det-h", link.mock, parsed));
+        return ScpiInstrument.connected(new ScpiSpad("det-h", link.mock, parsed, link.clock()));
     }
 
     @Test
@@ -83,6 +85,46 @@ class ScpiSpadTest {
         spad.setBiasV(70);
         assertEquals(List.of("DET:BIAS 70\n", "SYST:ERR?\n", "DET:BIAS?\n"), link.writtenAfter(CONNECT.size()));
         assertEquals(70, spad.biasV());
+    }
+
+    @Test
+    void aTimedOutCountReconnectsInStepAndItsLateReplyIsNeverTakenForTheNextCount() throws Exception {
+        instrumentAnswersReadBack().silence(); // 'DET:COUN?' gets no reply: the instrument stalled
+        ScpiSpad spad = connect(Map.of("channel", 0L));
+        ScpiLinkException e = assertThrows(ScpiLinkException.class, spad::counts);
+        assertEquals("det-h: no reply to 'DET:COUN?' from " + ScriptedTransport.ADDRESS + " within 1000 ms",
+                e.getMessage());
+        assertEquals(DeviceState.DISCONNECTED, spad.state());
+
+        // it answers again once the reconnect's marker is out: first the abandoned count (61), then in order
+        link.silence().reply("61", "1;1");
+        instrumentAnswersReadBack().reply("7");
+        assertEquals(7, spad.counts());
+
+        List<String> expected = new ArrayList<>(List.of("DET:COUN?\n", "*OPC?;*OPC?\n"));
+        expected.addAll(CONNECT);
+        expected.add("DET:COUN?\n");
+        assertEquals(expected, link.writtenAfter(CONNECT.size()));
+        verify(link.mock, times(2)).open();
+        assertEquals(DeviceState.READY, spad.state());
+        assertEquals(1, spad.staleLinesDiscarded());
+        assertEquals(1, spad.resynchronizations());
+        assertTrue(link.consumed());
+    }
+
+    @Test
+    void checkAfterANonsenseReplyResynchronizesOnTheOpenLinkAndAsksAgain() throws Exception {
+        instrumentAnswersReadBack().reply("0"); // '*OPC?' answered 0: whose reply was that?
+        ScpiSpad spad = connect(Map.of("channel", 0L));
+        assertThrows(ScpiReplyException.class, spad::check);
+        assertEquals(DeviceState.FAULT, spad.state());
+
+        link.silence().reply("1;1", "1");
+        assertEquals(DeviceState.READY, spad.check());
+        assertEquals(List.of("*OPC?\n", "*OPC?;*OPC?\n", "*OPC?\n"), link.writtenAfter(CONNECT.size()));
+        verify(link.mock, times(1)).open();
+        assertEquals(1, spad.resynchronizations());
+        assertTrue(link.consumed());
     }
 
     @Test

@@ -22,11 +22,6 @@ class ScpiDriversOverPtyTest extends ScpiDriversOverEmulatorTest {
     }
 
     @Override
-    boolean recoversFromStallReliably() {
-        return false;
-    }
-
-    @Override
     EmulatorEndpoint serve(Supplier<ByteStreamHandler> handlers) throws IOException {
         return EmulatorEndpoint.pty(folder, "baud=115200", handlers);
     }
