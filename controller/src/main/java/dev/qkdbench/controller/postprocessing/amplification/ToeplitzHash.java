@@ -28,6 +28,17 @@ import java.util.Objects;
  * k ≥ n − 1: k + N ≥ (n − 1) + (n + ℓ − 1) = 2n + ℓ − 2 &gt; 2n + ℓ − 3, so every c_(k+mN), m ≥ 1,
  * is zero. (Only the unused low coefficients k &lt; n − 1 are aliased.)
  *
+ * <p><b>Chunks, when ℓ ≪ n</b>: split x into chunks of L bits, x_j = X_c(t) for j = cL + t. Chunk c
+ * contributes y_i^(c) = Σ_t seed[a_c + (L − 1 − t) + i]·X_c(t), a_c = n − (c + 1)·L, which is the
+ * coefficient of z^(L−1+i) in S_c(z)·X_c(z) with S_c(k) = seed[a_c + k], 0 ≤ k &lt; L + ℓ − 1 (an
+ * index below 0 only ever meets an x_j with j ≥ n, which is 0, so it reads as 0). By the argument
+ * above a cyclic length M ≥ L + ℓ − 1 does not alias the needed indices, and the chunks' products
+ * add up in the transform domain: y = parity of INTT(Σ_c NTT(S_c)·NTT(X_c)), still exact (the
+ * integer total is at most n &lt; p). With M = 2^m and L = M − ℓ + 1 this costs (2⌈n/L⌉ + 1)
+ * transforms of M points; {@link #hash} picks the m with the fewest butterflies (a single chunk is
+ * the direct method above). For a 10^6-bit block and ℓ ≈ 6·10^4 that is 11 transforms of 2^18
+ * points, against 3 of 2^21, and each works in cache.
+ *
  * <p>Stateless and thread-safe; each call allocates its own work arrays.
  */
 public final class ToeplitzHash {
@@ -65,6 +76,19 @@ public final class ToeplitzHash {
             throw new IllegalArgumentException("n + l - 1 = " + seedBits + " needs a transform of 2^" + logN
                     + " points, more than 2^" + MAX_LOG_LENGTH);
         }
+        int bestLog = logN;
+        double bestCost = 3.0 * logN * (1L << logN);
+        for (int m = 64 - Long.numberOfLeadingZeros(outputBits); m < logN; m++) {
+            long chunk = (1L << m) - outputBits + 1;
+            double cost = (2.0 * ((n + chunk - 1) / chunk) + 1) * m * (1L << m);
+            if (cost < bestCost) {
+                bestCost = cost;
+                bestLog = m;
+            }
+        }
+        if (bestLog < logN) {
+            return chunked(input, seed, outputBits, bestLog);
+        }
         int size = 1 << logN;
         long[] s = bits(seed, size);
         long[] x = bits(input, size);
@@ -86,6 +110,55 @@ public final class ToeplitzHash {
             o[i >>> 6] |= (coefficient & 1) << i;
         }
         return out;
+    }
+
+    /** The chunked product of the class comment, with transforms of 2^logM points. */
+    private static BitArray chunked(BitArray input, BitArray seed, int outputBits, int logM) {
+        int n = input.length();
+        int size = 1 << logM;
+        int chunk = size - outputBits + 1;
+        long[] w = GoldilocksNtt.twiddles(logM);
+        long[] sum = new long[size];
+        long[] s = new long[size];
+        long[] x = new long[size];
+        for (int start = 0; start < n; start += chunk) {
+            long a = (long) n - start - chunk;
+            java.util.Arrays.fill(s, 0L);
+            java.util.Arrays.fill(x, 0L);
+            copyBits(seed, a, chunk + outputBits - 1, s);
+            copyBits(input, start, Math.min(chunk, n - start), x);
+            GoldilocksNtt.forward(s, logM, w);
+            GoldilocksNtt.forward(x, logM, w);
+            for (int k = 0; k < size; k++) {
+                sum[k] = GoldilocksNtt.add(sum[k], GoldilocksNtt.mul(s[k], x[k]));
+            }
+        }
+        GoldilocksNtt.forwardFromBitReversed(sum, logM, w);
+        long inverseSize = GoldilocksNtt.inverseOfPowerOfTwo(logM);
+        BitArray out = new BitArray(outputBits);
+        long[] o = out.words();
+        int mask = size - 1;
+        for (int i = 0; i < outputBits; i++) {
+            int k = chunk - 1 + i;
+            long coefficient = GoldilocksNtt.mul(sum[(size - k) & mask], inverseSize);
+            o[i >>> 6] |= (coefficient & 1) << i;
+        }
+        return out;
+    }
+
+    /**
+     * {@code out[k] = b[from + k]} as 0/1 for 0 ≤ k &lt; count, reading bits outside {@code b} as 0;
+     * {@code out} must be zero beyond.
+     */
+    private static void copyBits(BitArray b, long from, int count, long[] out) {
+        long[] words = b.words();
+        int len = b.length();
+        int k0 = (int) Math.max(0, -from);
+        int k1 = (int) Math.min(count, len - from);
+        for (int k = k0; k < k1; k++) {
+            int bit = (int) (from + k);
+            out[k] = (words[bit >>> 6] >>> bit) & 1L;
+        }
     }
 
     /** The bits of {@code b} as 0/1 longs, zero-padded to {@code size}. */

@@ -98,6 +98,14 @@ class ToeplitzHashTest {
         assertAgreesWithDirectProduct((1 << 18) + 12_345, 3_001, 33);
     }
 
+    /** ℓ ≪ n goes through the chunked product: many chunks, a partial last one, chunk edges. */
+    @Test
+    void agreesWithTheDirectProductWhenTheOutputIsSmallAgainstTheInput() {
+        assertAgreesWithDirectProduct(300_001, 20_000, 38);
+        assertAgreesWithDirectProduct(1_000_000, 1_024, 39);
+        assertAgreesWithDirectProduct(65_537, 1_023, 40);
+    }
+
     @Test
     void agreesWithTheDirectProductWhenTheOutputIsHalfTheInput() {
         assertAgreesWithDirectProduct(20_000, 10_000, 34);
