@@ -94,6 +94,9 @@ final class SimulateCommand implements Callable<Integer> {
                             p.blocksOk(), p.blocksAborted(), p.sync().state(), p.sync().offsetPs(),
                             p.sync().driftPsPerS(), p.sync().inGateRatio(), p.sync().lockLosses(),
                             p.compensation().rotationRad());
+                    if (p.pausedFor() != null) {
+                        err.printf("           PAUSED: %s%n", p.pausedFor());
+                    }
                     err.flush();
                 }, emulated));
         err.println(SimulationSummary.humanSummary(result));

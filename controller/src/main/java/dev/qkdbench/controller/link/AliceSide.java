@@ -2,7 +2,9 @@ package dev.qkdbench.controller.link;
 
 import dev.qkdbench.config.DecoyIntensities;
 import dev.qkdbench.config.SideConfig;
+import dev.qkdbench.controller.daemon.DeviceSupervisor;
 import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.peer.DeviceUnavailableException;
 import dev.qkdbench.controller.peer.PeerRequestHandler;
 import dev.qkdbench.controller.peer.v1.Ack;
 import dev.qkdbench.controller.peer.v1.CascadeStart;
@@ -29,6 +31,7 @@ import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
 import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
 import dev.qkdbench.controller.postprocessing.verification.PolynomialHash;
 import dev.qkdbench.drivers.ChoiceSource;
+import dev.qkdbench.drivers.DeviceException;
 import dev.qkdbench.protocol.SyncMarker;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -58,6 +61,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
     private final SideConfig config;
     private final ChoiceSource choices;
     private final KeyStore store;
+    private final DeviceSupervisor supervisor;
     private final BlockLedger ledger = new BlockLedger();
     private final SecureRandom random = new SecureRandom();
     private final ExecutorService frameExecutor;
@@ -69,6 +73,9 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
     private final long[] openNx = new long[3];
     private final long[] openNz = new long[3];
     private final long[] openMz = new long[3];
+    /** Whether a frame has been sifted into the open block, and the supervisor's fault epoch then. */
+    private boolean blockOpen;
+    private long openEpoch;
     private final Map<Long, byte[][]> pendingTestBits = new ConcurrentHashMap<>();
     private long[] slotBuf = new long[0];
     private byte[] basisBuf = new byte[0];
@@ -78,10 +85,15 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
 
     private final Map<String, AliceBlock> blocks = new ConcurrentHashMap<>();
 
-    public AliceSide(SideConfig config, ChoiceSource choices, KeyStore store) {
+    /**
+     * @param supervisor watches Alice's devices: while one is down she refuses to sift (Bob pauses),
+     *                   and a block that a device fault may have touched yields no key
+     */
+    public AliceSide(SideConfig config, ChoiceSource choices, KeyStore store, DeviceSupervisor supervisor) {
         this.config = config;
         this.choices = choices;
         this.store = store;
+        this.supervisor = supervisor;
         this.frameExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-frames"));
         this.blockExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-blocks"));
         this.amplifyExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-amplify"));
@@ -102,6 +114,9 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         return switch (request.getBodyCase()) {
             case HELLO, SIFT_REQUEST, TEST_BITS_REQUEST, ESTIMATE_REQUEST, END_OF_RUN, SYNC_PROBE,
                     DISCARD_OPEN_BLOCK -> frameExecutor;
+            // A commit waits for the block's amplification: queued behind it on the amplifying
+            // thread, it holds up neither sifting nor the next block's reconciliation.
+            case COMMIT_REQUEST -> amplifyExecutor;
             default -> blockExecutor;
         };
     }
@@ -181,7 +196,21 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
                         + "; marker slots are public and never sifted");
             }
         }
-        choices.readChoices(slotBuf, n, basisBuf, bitBuf, intensityBuf);
+        if (!supervisor.healthy()) {
+            throw new DeviceUnavailableException(String.valueOf(supervisor.lastFault()));
+        }
+        long epoch = supervisor.faultEpoch();
+        if (blockOpen && epoch != openEpoch) {
+            // A device failed and came back while this block was open: its frames may hold the fault.
+            // Bob discards his side on this answer (and names the block, when he had begun one).
+            clearOpenBlock();
+            throw new DeviceUnavailableException(supervisor.lastFault() + " (while the block was open)");
+        }
+        readChoices(slotBuf, n, basisBuf, bitBuf, intensityBuf);
+        if (!blockOpen) {
+            blockOpen = true;
+            openEpoch = epoch;
+        }
 
         byte[] match = new byte[n];
         byte[] crossBasis = new byte[n];
@@ -280,12 +309,17 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
     private PeerMessage.Builder discardOpenBlock(String blockId, String reason) {
         ledger.record(new BlockAudit.Builder(blockId, config.protocol(), config.postprocessing())
                 .counts(openNx, openNz, openMz).aborted(reason));
+        clearOpenBlock();
+        return PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
+    }
+
+    private void clearOpenBlock() {
         openKey.clear();
         Arrays.fill(openNx, 0);
         Arrays.fill(openNz, 0);
         Arrays.fill(openMz, 0);
+        blockOpen = false;
         pendingTestBits.clear();
-        return PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
     }
 
     /**
@@ -325,7 +359,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
                 slots[i] = provisional[i] + correction;
             }
             try {
-                choices.readChoices(slots, n, basis, bit, intensity);
+                readChoices(slots, n, basis, bit, intensity);
             } catch (IllegalArgumentException notSentYet) {
                 continue;
             }
@@ -354,7 +388,19 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
                 .setCandidates(candidates).build();
     }
 
+    /** The transmitter's record; a device failure tells the supervisor and pauses Bob. */
+    private void readChoices(long[] slots, int n, byte[] basis, byte[] bit, byte[] intensity) {
+        try {
+            choices.readChoices(slots, n, basis, bit, intensity);
+        } catch (DeviceException e) {
+            supervisor.reportFault(choices, e.getMessage());
+            throw new DeviceUnavailableException(DeviceSupervisor.REASON + ": alice: " + e.getMessage());
+        }
+    }
+
     private EstimateResponse closeBlock(String blockId, EstimateRequest r) {
+        long openedAtEpoch = openEpoch;
+        blockOpen = false;
         long[] nx = toArray(r.getNXList());
         long[] nz = toArray(r.getNZList());
         long[] mz = toArray(r.getMZList());
@@ -367,6 +413,11 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         Arrays.fill(openNx, 0);
         Arrays.fill(openNz, 0);
         Arrays.fill(openMz, 0);
+        if (supervisor.faultEpoch() != openedAtEpoch) {
+            String reason = String.valueOf(supervisor.lastFault());
+            ledger.record(audit.aborted(reason));
+            return EstimateResponse.newBuilder().setProceed(false).setReason(reason).build();
+        }
         if (!agree) {
             String reason = "count_mismatch: Alice counted n_x " + Arrays.toString(aliceNx) + ", Bob "
                     + Arrays.toString(nx);
@@ -380,7 +431,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             ledger.record(audit.aborted(reason));
             return EstimateResponse.newBuilder().setProceed(false).setReason(reason).build();
         }
-        blocks.put(blockId, new AliceBlock(key, bounds, audit));
+        blocks.put(blockId, new AliceBlock(key, bounds, audit, openedAtEpoch, supervisor.nanoTime()));
         return EstimateResponse.newBuilder().setProceed(true).build();
     }
 
@@ -441,6 +492,12 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
                 config.postprocessing().epsCor());
         b.audit.length(length);
         out.setMatch(true).setLength(length);
+        String fault = deviceFault(b);
+        if (fault != null) {
+            blocks.remove(id);
+            ledger.record(b.audit.aborted(fault));
+            return out.setReason(fault).build();
+        }
         int keySize = config.postprocessing().keySizeBits();
         if (length <= 0 || KeyCutter.keyCount(length, keySize) == 0) {
             blocks.remove(id);
@@ -470,6 +527,16 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             out.addSeed(w);
         }
         return out.addAllKeyIds(b.keyIds).setKeySizeBits(keySize).build();
+    }
+
+    /** Why the block may hold a device fault noticed after it closed, or null once the devices are confirmed. */
+    private String deviceFault(AliceBlock b) {
+        try {
+            return supervisor.faultSince(b.closedAtNanos, b.openEpoch, supervisor.confirmationTimeout());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return DeviceSupervisor.REASON + ": interrupted while confirming the devices";
+        }
     }
 
     private CommitResponse commit(String id) {
@@ -514,15 +581,20 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         final BitArray key;
         final FiniteKeyEstimator.Bounds bounds;
         final BlockAudit.Builder audit;
+        final long openEpoch;
+        final long closedAtNanos;
         CascadeResponder responder;
         long disclosedParities;
         List<String> keyIds;
         CompletableFuture<List<byte[]>> finalKeys;
 
-        AliceBlock(BitArray key, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit) {
+        AliceBlock(BitArray key, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit, long openEpoch,
+                   long closedAtNanos) {
             this.key = key;
             this.bounds = bounds;
             this.audit = audit;
+            this.openEpoch = openEpoch;
+            this.closedAtNanos = closedAtNanos;
         }
     }
 }

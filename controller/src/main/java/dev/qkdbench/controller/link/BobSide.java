@@ -8,6 +8,7 @@ import dev.qkdbench.config.DecoyIntensities;
 import dev.qkdbench.config.DeviceConfig;
 import dev.qkdbench.config.DeviceKind;
 import dev.qkdbench.config.SideConfig;
+import dev.qkdbench.controller.daemon.DeviceSupervisor;
 import dev.qkdbench.controller.keys.KeyStore;
 import dev.qkdbench.controller.peer.PeerClient;
 import dev.qkdbench.controller.peer.PeerException;
@@ -38,6 +39,7 @@ import dev.qkdbench.controller.compensation.PolarizationCompensator;
 import dev.qkdbench.controller.peer.v1.DiscardOpenBlock;
 import dev.qkdbench.controller.peer.v1.SyncProbe;
 import dev.qkdbench.controller.peer.v1.SyncProbeResult;
+import dev.qkdbench.drivers.DeviceException;
 import dev.qkdbench.drivers.PolarizationController;
 import dev.qkdbench.drivers.bench.SimulatedBench;
 import dev.qkdbench.protocol.SyncMarker;
@@ -50,8 +52,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
 import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +80,8 @@ public final class BobSide implements AutoCloseable {
     /** A frame needs this many test bits before its QBER can raise the lock-loss alarm. */
     static final int MIN_TEST_BITS_FOR_ALARM = 50;
     private static final Duration CALL_TIMEOUT = Duration.ofMinutes(2);
+    /** How long a read loop waits for the supervisor before trying a failed tagger again. */
+    private static final Duration PAUSE_POLL = Duration.ofMillis(200);
     private static final Logger log = LoggerFactory.getLogger(BobSide.class);
 
     /** Test seams: faults a test injects to prove the checks catch them. Never set in production. */
@@ -87,6 +94,7 @@ public final class BobSide implements AutoCloseable {
     private final int[] detectorOfChannel;
     private final PeerClient peer;
     private final KeyStore store;
+    private final DeviceSupervisor supervisor;
     private final BobTiming timing;
     private final PolarizationCompensator compensator;
     private final FrameLedger frameLedger = new FrameLedger();
@@ -95,7 +103,20 @@ public final class BobSide implements AutoCloseable {
     private final BlockLedger ledger = new BlockLedger();
     private final SecureRandom secureRandom = new SecureRandom();
     private final Squashing squashing;
-    private final BlockingQueue<BobBlock> blocks = new ArrayBlockingQueue<>(2);
+    /**
+     * Closed blocks, handed over without a buffer: while the block thread is busy, acquisition
+     * waits with the next closed block in hand, so at most three blocks (amplifying, reconciling,
+     * handed over) stand between a block's close and its key.
+     */
+    private final BlockingQueue<BobBlock> blocks = new SynchronousQueue<>();
+    /** Amplifies and stores one block while the block thread reconciles the next. */
+    private final ExecutorService amplifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "bob-amplify");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Semaphore amplifying = new Semaphore(1);
+    private volatile boolean stopRequested;
     private volatile SyncStatus publishedSync;
     private volatile PolarizationCompensator.Report publishedCompensation;
 
@@ -116,21 +137,29 @@ public final class BobSide implements AutoCloseable {
     private final long[] nx = new long[3];
     private final long[] nz = new long[3];
     private final long[] mz = new long[3];
-    private int blockSeq;
+    /** Written by the acquisition thread only; volatile for {@link #lastBlockId()}. */
+    private volatile int blockSeq;
+    /** The supervisor's fault epoch when the open block got its first frame. */
+    private long openEpoch;
+    /** The last discard reason logged at WARN, so a long pause logs once, not once per frame. */
+    private String lastLoggedDiscard;
 
     /**
      * @param bench       the simulated bench, when there is one: {@code sync.mode = "simulator"} takes
      *                    its true timing; null on a real bench
      * @param polarization Bob's polarization controller, or null
+     * @param supervisor   watches Bob's devices: while one is down nothing is sifted, and a block a
+     *                     device fault may have touched yields no key
      */
     public BobSide(SideConfig config, TimeTagger tagger, List<SinglePhotonDetector> detectors,
                    PolarizationController polarization, PeerClient peer, KeyStore store, SimulatedBench bench,
-                   LinkStats stats, Faults faults) {
+                   DeviceSupervisor supervisor, LinkStats stats, Faults faults) {
         this.config = config;
         this.tagger = tagger;
         this.detectorOfChannel = wiring(config, detectors);
         this.peer = peer;
         this.store = store;
+        this.supervisor = supervisor;
         this.timing = timing(config, detectorOfChannel, bench);
         this.compensator = new PolarizationCompensator(config.compensation(), polarization);
         this.stats = stats;
@@ -206,6 +235,19 @@ public final class BobSide implements AutoCloseable {
         return ledger;
     }
 
+    /**
+     * Ends the run early: the acquisition loop stops at its next batch, the open block is discarded
+     * on both sides, and the blocks already closed are still processed. Safe from any thread.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** The id given to the latest block closed or discarded (ids grow: {@code b-000001}, …). Any thread. */
+    public String lastBlockId() {
+        return String.format("b-%06d", blockSeq);
+    }
+
     /** Agrees protocol version and parameters with Alice. */
     public void hello() {
         DecoyIntensities in = config.protocol().intensities();
@@ -245,8 +287,38 @@ public final class BobSide implements AutoCloseable {
         TagBatch batch = new TagBatch(1 << 16);
         long[] slotOf = new long[batch.capacity()];
         tagger.start();
+        long seenFaults = supervisor.faultEpoch();
         try {
-            while (tagger.read(batch) >= 0) {
+            while (true) {
+                if (stopRequested) {
+                    discardOpenBlock("stopped: key production stopped before the block was full");
+                    return;
+                }
+                int read;
+                try {
+                    read = tagger.read(batch);
+                } catch (DeviceException e) {
+                    // Tags were lost (a damaged or dropped batch, the link down): what is open goes,
+                    // and the supervisor retries the tagger while this loop waits for it.
+                    supervisor.reportFault(tagger, e.getMessage());
+                    seenFaults = supervisor.faultEpoch();
+                    discardOpenBlock(supervisor.lastFault());
+                    supervisor.awaitHealthy(PAUSE_POLL);
+                    continue;
+                }
+                if (read < 0) {
+                    break;
+                }
+                long faultEpoch = supervisor.faultEpoch();
+                if (faultEpoch != seenFaults) {
+                    seenFaults = faultEpoch;
+                    discardOpenBlock(supervisor.lastFault());
+                }
+                // While a device is down the tags still keep the timing locked, but none is sifted.
+                boolean paused = !supervisor.healthy();
+                if (paused) {
+                    pendingSlot = -1;
+                }
                 long epoch = timing.lockEpoch();
                 boolean wasLocked = timing.locked();
                 timing.assign(batch, slotOf);
@@ -257,7 +329,7 @@ public final class BobSide implements AutoCloseable {
                     // The tags stopped (HOLDOVER): the numbering survives, but what led up to an
                     // outage is suspect, so the open block goes as for a loss.
                     onLockLoss("holdover: " + timing.status().state());
-                } else if (timing.locked() || timing.provisional()) {
+                } else if (!paused && (timing.locked() || timing.provisional())) {
                     group(batch, slotOf);
                 }
                 stats.coveredUntilPs.set(batch.completeUntilPs);
@@ -271,7 +343,11 @@ public final class BobSide implements AutoCloseable {
                 finishFrame();
             }
         } finally {
-            tagger.stop();
+            try {
+                tagger.stop();
+            } catch (DeviceException e) {
+                log.warn("could not stop the tag stream: {}", e.getMessage());
+            }
             publish();
             frameLedger.acquisitionEnded();
         }
@@ -368,7 +444,16 @@ public final class BobSide implements AutoCloseable {
         for (long w : BitPacking.packPairs(probeDetector, PROBE_DETECTIONS)) {
             p.addDetectors(w);
         }
-        SyncProbeResult r = peer.call(PeerMessage.newBuilder().setSyncProbe(p), CALL_TIMEOUT).getSyncProbeResult();
+        SyncProbeResult r;
+        try {
+            r = peer.call(PeerMessage.newBuilder().setSyncProbe(p), CALL_TIMEOUT).getSyncProbeResult();
+        } catch (PeerException e) {
+            if (!e.deviceUnavailable()) {
+                throw e;
+            }
+            log.debug("sync probe deferred: {}", e.getMessage());
+            return true;
+        }
         // The right correction shows the link's QBER, every wrong one about ½. Accept a clear winner
         // even on a noisy link (an eavesdropper's 25 % should abort blocks, visibly, not hide the
         // link as unsynchronized): 6σ of binomial noise below the runner-up, and no worse than the
@@ -395,14 +480,29 @@ public final class BobSide implements AutoCloseable {
      * being filled is discarded on both sides (its last frames may hold wrongly numbered slots).
      */
     private void onLockLoss(String reason) {
-        String why = "sync_lost: " + (reason == null ? "lock lost" : reason);
-        log.warn("lock lost ({}); discarding the open block", why);
+        // A lock loss is caught a frame or two late: closed blocks that ended just before are suspect.
+        frameLedger.lockLost();
+        discardOpenBlock("sync_lost: " + (reason == null ? "lock lost" : reason));
+    }
+
+    /**
+     * What was collected since the last sifted frame is dropped, and the block being filled is
+     * discarded on both sides, for {@code why} (a lock loss, a device fault, a stop). Blocks already
+     * closed are judged later: by the frame ledger after a lock loss, by the supervisor's record of
+     * when each device fault may have begun.
+     */
+    private void discardOpenBlock(String why) {
+        if (why.equals(lastLoggedDiscard)) {
+            log.debug("{}; discarding the open block", why);
+        } else {
+            log.warn("{}; discarding the open block", why);
+            lastLoggedDiscard = why;
+        }
         pendingSlot = -1;
         lastEmittedSlot = -1;
         frameCount = 0;
         currentFrame = -1;
         probeCount = 0;
-        frameLedger.lockLost();
         if (keyBuffer.size() > 0 || nx[0] + nx[1] + nx[2] + nz[0] + nz[1] + nz[2] > 0) {
             String id = String.format("b-%06d", ++blockSeq);
             ledger.record(new BlockAudit.Builder(id, config.protocol(), config.postprocessing())
@@ -426,13 +526,25 @@ public final class BobSide implements AutoCloseable {
         long frame = currentFrame;
         if (firstFrameOfBlock < 0) {
             firstFrameOfBlock = frame;
+            openEpoch = supervisor.faultEpoch();
         }
         SiftRequest.Builder req = SiftRequest.newBuilder().setFrame(frame).setCount(n)
                 .setSlotDeltas(ByteString.copyFrom(SlotCodec.encode(frameSlots, n)));
         for (long w : BitPacking.packBits(frameBasis, n)) {
             req.addBobBasis(w);
         }
-        SiftResponse resp = peer.call(PeerMessage.newBuilder().setSiftRequest(req), CALL_TIMEOUT).getSiftResponse();
+        SiftResponse resp;
+        try {
+            resp = peer.call(PeerMessage.newBuilder().setSiftRequest(req), CALL_TIMEOUT).getSiftResponse();
+        } catch (PeerException e) {
+            if (!e.deviceUnavailable()) {
+                throw e;
+            }
+            // One of Alice's devices is down: this frame cannot be sifted, the open block goes.
+            stats.framesRefused.incrementAndGet();
+            discardOpenBlock(DeviceSupervisor.REASON + ": alice's devices: " + e.getMessage());
+            return;
+        }
         if (resp.getCount() != n) {
             throw new PeerException("Alice answered sifting of frame " + frame + " with " + resp.getCount()
                     + " detections, " + n + " were announced");
@@ -520,6 +632,7 @@ public final class BobSide implements AutoCloseable {
         Arrays.fill(nz, 0);
         Arrays.fill(mz, 0);
         firstFrameOfBlock = -1;
+        long blockEpoch = openEpoch;
         audit.bounds(bounds.sX0(), bounds.sX1(), bounds.sZ0(), bounds.sZ1(), bounds.vZ1(), bounds.phiX());
         EstimateResponse resp = peer.call(PeerMessage.newBuilder().setBlockId(id).setEstimateRequest(er), CALL_TIMEOUT)
                 .getEstimateResponse();
@@ -534,7 +647,7 @@ public final class BobSide implements AutoCloseable {
             return;
         }
         blocks.put(new BobBlock(blockSeq, key, intensities, bounds, audit, Estimation.testQber(bnz, bmz),
-                frameLedger.framesSifted()));
+                frameLedger.framesSifted(), blockEpoch, supervisor.nanoTime()));
     }
 
     // ---------------------------------------------------------------- block thread
@@ -544,12 +657,21 @@ public final class BobSide implements AutoCloseable {
             while (true) {
                 BobBlock b = blocks.take();
                 if (b == BobBlock.END) {
+                    // Wait for the block being amplified, if any.
+                    amplifying.acquire();
+                    amplifying.release();
                     return;
                 }
                 try {
                     if (frameLedger.lossWithin(b.closedAtFrame, HOLD_FRAMES)) {
                         abortBlock(b.audit, "sync_lost: the lock was lost within " + HOLD_FRAMES
                                 + " frames of the block's end");
+                        continue;
+                    }
+                    String fault = supervisor.faultSince(b.closedAtNanos, b.openEpoch,
+                            supervisor.confirmationTimeout());
+                    if (fault != null) {
+                        abortBlock(b.audit, fault);
                         continue;
                     }
                     process(b);
@@ -563,7 +685,7 @@ public final class BobSide implements AutoCloseable {
         }
     }
 
-    private void process(BobBlock b) {
+    private void process(BobBlock b) throws InterruptedException {
         String id = b.audit.id();
         int n = b.key.length();
         int passes = config.postprocessing().cascadePasses();
@@ -571,6 +693,7 @@ public final class BobSide implements AutoCloseable {
         // key-basis one, floored so a lucky zero-error sample still gives finite block sizes.
         double qEstimate = Math.max(b.testQber, 1e-3);
         long seed = secureRandom.nextLong();
+        long startedAt = System.nanoTime();
         peer.call(PeerMessage.newBuilder().setBlockId(id).setCascadeStart(CascadeStart.newBuilder()
                 .setPermutationSeed(seed).setQberEstimate(qEstimate).setPasses(passes).setKeyBits(n)), CALL_TIMEOUT);
         BitArray original = b.key.copy();
@@ -581,6 +704,7 @@ public final class BobSide implements AutoCloseable {
                     .setParityRequest(ParityWire.encode(q)), CALL_TIMEOUT);
             corrector.onParities(ParityWire.parities(resp.getParityResponse(), q.count()));
         }
+        long reconciledAt = System.nanoTime();
         long[] mx = errorsPerClass(original, b.key, b.intensities);
         long corrected = mx[0] + mx[1] + mx[2];
         if (faults.flipBitAfterReconciliation().test(b.seq)) {
@@ -631,11 +755,38 @@ public final class BobSide implements AutoCloseable {
             return;
         }
         BitArray toeplitzSeed = BitArray.wrap(v.getSeedList().stream().mapToLong(Long::longValue).toArray(), seedBits);
-        List<byte[]> finalKeys = KeyCutter.cut(ToeplitzHash.hash(b.key, toeplitzSeed, (int) length), keySize);
+        String summary = String.format("n_X=%d QBER=%.4f ℓ=%d stored %d keys (Cascade %d ms", n, (double) corrected / n,
+                length, keys, (reconciledAt - startedAt) / 1_000_000);
+        // Amplification overlaps the next block's reconciliation; one block at a time waits for it.
+        amplifying.acquire();
+        try {
+            amplifier.execute(() -> {
+                try {
+                    amplifyAndStore(b, v.getKeyIdsList(), toeplitzSeed, (int) length, summary);
+                } catch (RuntimeException e) {
+                    log.warn("block {} failed: {}", id, e.toString());
+                    abortBlock(b.audit, "failed: " + e.getMessage());
+                } finally {
+                    amplifying.release();
+                }
+            });
+        } catch (RuntimeException e) {
+            amplifying.release();
+            throw e;
+        }
+    }
+
+    /** Toeplitz hashing, then both stores; on the amplifier thread. */
+    private void amplifyAndStore(BobBlock b, List<String> keyIds, BitArray toeplitzSeed, int length, String summary) {
+        String id = b.audit.id();
+        int keySize = config.postprocessing().keySizeBits();
+        long amplifyFrom = System.nanoTime();
+        List<byte[]> finalKeys = KeyCutter.cut(ToeplitzHash.hash(b.key, toeplitzSeed, length), keySize);
+        long amplifiedAt = System.nanoTime();
         if (faults.divergeAfterVerification().test(b.seq)) {
             finalKeys.get(0)[0] ^= 1;
         }
-        store.storeBlock(id, v.getKeyIdsList(), finalKeys);
+        store.storeBlock(id, keyIds, finalKeys);
         boolean aliceStored = peer.call(PeerMessage.newBuilder().setBlockId(id)
                 .setCommitRequest(CommitRequest.getDefaultInstance()), CALL_TIMEOUT).getCommitResponse().getStored();
         if (!aliceStored) {
@@ -643,11 +794,10 @@ public final class BobSide implements AutoCloseable {
             ledger.record(b.audit.aborted("store_failed: Alice could not store the block"));
             return;
         }
-        long storedBits = (long) keys * keySize;
+        long storedBits = (long) finalKeys.size() * keySize;
         ledger.record(b.audit.ok(storedBits));
         stats.finalKeyBits.addAndGet(length);
-        log.info("block {}: n_X={} QBER={} ℓ={} stored {} keys", id, n, String.format("%.4f", (double) corrected / n),
-                length, keys);
+        log.info("block {}: {}, amplification {} ms)", id, summary, (amplifiedAt - amplifyFrom) / 1_000_000);
     }
 
     /** Errors Cascade corrected, per intensity class of the corrected bit. */
@@ -679,12 +829,13 @@ public final class BobSide implements AutoCloseable {
 
     @Override
     public void close() {
+        amplifier.shutdownNow();
         blocks.clear();
     }
 
     /** A closed block waiting for (or in) post-processing. */
     private static final class BobBlock {
-        static final BobBlock END = new BobBlock(-1, null, null, null, null, 0, 0);
+        static final BobBlock END = new BobBlock(-1, null, null, null, null, 0, 0, 0, 0);
 
         final int seq;
         final BitArray key;
@@ -693,9 +844,13 @@ public final class BobSide implements AutoCloseable {
         final BlockAudit.Builder audit;
         final double testQber;
         final long closedAtFrame;
+        final long openEpoch;
+        final long closedAtNanos;
 
         BobBlock(int seq, BitArray key, byte[] intensities, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit,
-                 double testQber, long closedAtFrame) {
+                 double testQber, long closedAtFrame, long openEpoch, long closedAtNanos) {
+            this.openEpoch = openEpoch;
+            this.closedAtNanos = closedAtNanos;
             this.closedAtFrame = closedAtFrame;
             this.seq = seq;
             this.key = key;

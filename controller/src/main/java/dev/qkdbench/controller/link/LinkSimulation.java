@@ -5,6 +5,7 @@ import dev.qkdbench.config.DeviceConfig;
 import dev.qkdbench.config.LinkConfig;
 import dev.qkdbench.config.SideConfig;
 import dev.qkdbench.controller.compensation.PolarizationCompensator;
+import dev.qkdbench.controller.daemon.DeviceSupervisor;
 import dev.qkdbench.controller.keys.KeyStore;
 import dev.qkdbench.controller.peer.PeerClient;
 import dev.qkdbench.controller.peer.PeerServer;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs a whole link in one process (DESIGN §8 {@code simulate}): a simulated bench found through
@@ -44,24 +46,43 @@ public final class LinkSimulation {
      * @param progress   receives a snapshot about once a second of wall time
      */
     public record Options(Path storeDir, Path pluginsDir, BobSide.Faults faults, Consumer<Progress> progress,
-                          boolean emulatedDevices) {
+                          boolean emulatedDevices, Consumer<Running> onStart) {
         /** In-process simulated devices. */
         public Options(Path storeDir, Path pluginsDir, BobSide.Faults faults, Consumer<Progress> progress) {
             this(storeDir, pluginsDir, faults, progress, false);
         }
+
+        public Options(Path storeDir, Path pluginsDir, BobSide.Faults faults, Consumer<Progress> progress,
+                       boolean emulatedDevices) {
+            this(storeDir, pluginsDir, faults, progress, emulatedDevices, running -> { });
+        }
+    }
+
+    /**
+     * The running link as a test or a demonstration reaches it, handed to {@link Options#onStart()}
+     * on the run's thread just before key production starts (it must return promptly).
+     *
+     * @param emulators the device emulators, with their fault injection; null with in-process devices
+     * @param stop        ends the run early ({@link BobSide#requestStop()}); safe from any thread
+     * @param lastBlockId the id of the latest block Bob closed or discarded ({@link BobSide#lastBlockId()})
+     */
+    public record Running(DeviceEmulatorProvider.EmulatedDevices emulators, BlockLedger aliceBlocks,
+                          BlockLedger bobBlocks, DeviceSupervisor aliceDevices, DeviceSupervisor bobDevices,
+                          LinkStats stats, Runnable stop, Supplier<String> lastBlockId) {
     }
 
     /** A live view of a running simulation. */
     public record Progress(double simulatedSeconds, long pulses, long detections, long siftedBits, double testQber,
                            long finalKeyBits, long blocksOk, long blocksAborted, SyncStatus sync,
-                           PolarizationCompensator.Report compensation) {
+                           PolarizationCompensator.Report compensation, String pausedFor) {
     }
 
     /** What a finished run produced. */
     public record Result(LinkConfig config, double simulatedSeconds, long pulses, LinkStats stats,
                          List<BlockAudit> aliceBlocks, List<BlockAudit> bobBlocks, boolean keysIdentical,
                          long aliceKeys, long bobKeys, Path storeDir, SyncStatus sync,
-                         PolarizationCompensator.Report compensation, double trueFrequencyOffsetPpm) {
+                         PolarizationCompensator.Report compensation, double trueFrequencyOffsetPpm,
+                         DeviceSupervisor.Report aliceDevices, DeviceSupervisor.Report bobDevices) {
     }
 
     public static Result run(LinkConfig config, Options options) throws InterruptedException {
@@ -91,6 +112,7 @@ public final class LinkSimulation {
                 bob = emulated.bob();
             }
             ChoiceSource choices = openAlice(alice, registry, opened);
+            List<Device> aliceDevices = List.copyOf(opened);
             TimeTagger tagger = null;
             PolarizationController polarization = null;
             List<SinglePhotonDetector> detectors = new ArrayList<>();
@@ -109,13 +131,22 @@ public final class LinkSimulation {
                 throw new ConfigException(bob.devices().isEmpty() ? null : bob.devices().get(0).location(),
                         "bob.devices", "Bob needs a time_tagger");
             }
-            try (AliceSide aliceSide = new AliceSide(alice, choices, aliceStore);
+            List<Device> bobDevices = opened.subList(aliceDevices.size(), opened.size());
+            try (DeviceSupervisor aliceSupervisor = new DeviceSupervisor("alice", aliceDevices, alice.supervision());
+                 DeviceSupervisor bobSupervisor = new DeviceSupervisor("bob", List.copyOf(bobDevices),
+                         bob.supervision());
+                 AliceSide aliceSide = new AliceSide(alice, choices, aliceStore, aliceSupervisor);
                  PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), aliceSide);
                  PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE);
                  BobSide bobSide = new BobSide(bob, tagger, detectors, polarization, client, bobStore, bench,
-                         stats, options.faults())) {
+                         bobSupervisor, stats, options.faults())) {
                 bobSide.hello();
-                Thread reporter = progressReporter(bench, stats, aliceSide.ledger(), bobSide, options.progress());
+                aliceSupervisor.start();
+                bobSupervisor.start();
+                options.onStart().accept(new Running(emulated, aliceSide.ledger(), bobSide.ledger(), aliceSupervisor,
+                        bobSupervisor, stats, bobSide::requestStop, bobSide::lastBlockId));
+                Thread reporter = progressReporter(bench, stats, aliceSide.ledger(), bobSide,
+                        List.of(aliceSupervisor, bobSupervisor), options.progress());
                 try {
                     bobSide.run();
                 } finally {
@@ -127,7 +158,8 @@ public final class LinkSimulation {
                 List<KeyStore.StoredKey> b = bobStore.list();
                 return new Result(config, simulated, bench.pulsesSent(), stats, aliceSide.ledger().blocks(),
                         bobSide.ledger().blocks(), a.equals(b), a.size(), b.size(), options.storeDir(),
-                        bobSide.syncStatus(), bobSide.compensation(), bench.trueFrequencyOffsetPpm(simulated));
+                        bobSide.syncStatus(), bobSide.compensation(), bench.trueFrequencyOffsetPpm(simulated),
+                        aliceSupervisor.report(), bobSupervisor.report());
             }
         } catch (InterruptedException | RuntimeException e) {
             throw e;
@@ -198,8 +230,18 @@ public final class LinkSimulation {
         return name == null ? "default" : name;
     }
 
+    /** Why key production is paused (the latest fault of a side with a device down), or null. */
+    private static String pausedFor(List<DeviceSupervisor> supervisors) {
+        for (DeviceSupervisor s : supervisors) {
+            if (!s.healthy()) {
+                return s.lastFault();
+            }
+        }
+        return null;
+    }
+
     private static Thread progressReporter(SimulatedBench bench, LinkStats stats, BlockLedger ledger, BobSide bob,
-                                           Consumer<Progress> sink) {
+                                           List<DeviceSupervisor> supervisors, Consumer<Progress> sink) {
         Thread t = new Thread(() -> {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
@@ -208,7 +250,8 @@ public final class LinkSimulation {
                     sink.accept(new Progress(stats.coveredUntilPs.get() / 1e12, bench.pulsesSent(),
                             stats.detections.get(), stats.siftedBits.get(),
                             tb == 0 ? Double.NaN : (double) stats.testErrors.get() / tb, stats.finalKeyBits.get(),
-                            ledger.okCount(), ledger.abortedCount(), bob.syncStatus(), bob.compensation()));
+                            ledger.okCount(), ledger.abortedCount(), bob.syncStatus(), bob.compensation(),
+                            pausedFor(supervisors)));
                 }
             } catch (InterruptedException e) {
                 // the run ended

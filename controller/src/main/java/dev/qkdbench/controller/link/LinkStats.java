@@ -12,6 +12,8 @@ public final class LinkStats {
     public final AtomicLong correctedBits = new AtomicLong();
     public final AtomicLong finalKeyBits = new AtomicLong();
     public final AtomicLong coveredUntilPs = new AtomicLong();
+    /** Frames Alice could not sift because one of her devices was down. */
+    public final AtomicLong framesRefused = new AtomicLong();
     /** Bob's clock when the first frame was sifted under a confirmed lock; -1 before. */
     public final AtomicLong firstSiftedAtPs = new AtomicLong(-1);
 }

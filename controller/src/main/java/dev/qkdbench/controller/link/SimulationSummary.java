@@ -7,6 +7,7 @@ import dev.qkdbench.config.BenchConfig;
 import dev.qkdbench.config.LinkConfig;
 import dev.qkdbench.config.PostProcessingConfig;
 import dev.qkdbench.config.ProtocolConfig;
+import dev.qkdbench.controller.daemon.DeviceSupervisor;
 import dev.qkdbench.controller.postprocessing.estimation.FiniteKeyEstimator;
 import java.util.List;
 
@@ -67,6 +68,7 @@ public final class SimulationSummary {
         o.put("test_basis_qber", r.stats().testBits.get() == 0 ? null
                 : (double) r.stats().testErrors.get() / r.stats().testBits.get());
         o.set("sync", sync(r));
+        o.set("devices", devices(r));
         o.set("parameters", parameters(r.config()));
         ArrayNode blocks = o.putArray("blocks");
         for (BlockAudit b : r.aliceBlocks()) {
@@ -81,6 +83,35 @@ public final class SimulationSummary {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The {@code devices} object of the JSON contract (issue 4): what each side's supervisor saw. */
+    private static ObjectNode devices(LinkSimulation.Result r) {
+        ObjectNode o = JSON.createObjectNode();
+        o.set("alice", supervision(r.aliceDevices()));
+        o.set("bob", supervision(r.bobDevices()));
+        o.put("frames_refused", r.stats().framesRefused.get());
+        return o;
+    }
+
+    private static ObjectNode supervision(DeviceSupervisor.Report report) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("healthy", report.healthy());
+        o.put("faults", report.faults());
+        o.put("recoveries", report.recoveries());
+        o.put("paused_s", report.pausedSeconds());
+        o.put("last_fault", report.lastFault());
+        ArrayNode list = o.putArray("list");
+        for (DeviceSupervisor.DeviceStatus d : report.devices()) {
+            ObjectNode e = list.addObject();
+            e.put("name", d.name());
+            e.put("state", d.state() == null ? null : d.state().name());
+            e.put("identity", d.identity());
+            e.put("faults", d.faults());
+            e.put("recoveries", d.recoveries());
+            e.put("last_problem", d.lastProblem());
+        }
+        return o;
     }
 
     /** The {@code sync} object of the JSON contract (issue 3). */
@@ -222,6 +253,12 @@ public final class SimulationSummary {
         List<BlockAudit> aborted = r.aliceBlocks().stream().filter(b -> !b.ok()).toList();
         for (BlockAudit b : aborted) {
             s.append("  ").append(b.id()).append(" aborted: ").append(b.reason()).append(System.lineSeparator());
+        }
+        for (DeviceSupervisor.Report d : List.of(r.aliceDevices(), r.bobDevices())) {
+            if (d.faults() > 0) {
+                s.append(String.format("device faults: %d, recovered %d, key production paused %.1f s; last: %s%n",
+                        d.faults(), d.recoveries(), d.pausedSeconds(), d.lastFault()));
+            }
         }
         s.append(String.format("secret key: %,d bits (%.1f bit/s), %,d keys stored per side; keys identical: %s%n",
                 bits, bits / r.simulatedSeconds(), r.aliceKeys(), r.keysIdentical() ? "yes" : "NO"));

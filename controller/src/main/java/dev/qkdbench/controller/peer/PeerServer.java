@@ -90,6 +90,11 @@ public final class PeerServer implements AutoCloseable {
                         .setRequestId(request.getRequestId())
                         .setBlockId(request.getBlockId())
                         .build();
+            } catch (DeviceUnavailableException e) {
+                log.debug("request {} ({}) deferred: {}", request.getRequestId(), request.getBodyCase(), e.getMessage());
+                response = PeerMessage.newBuilder().setRequestId(request.getRequestId()).setBlockId(request.getBlockId())
+                        .setError(ErrorReply.newBuilder().setReason(e.getMessage()).setDeviceUnavailable(true))
+                        .build();
             } catch (RuntimeException e) {
                 log.warn("request {} ({}) for '{}' failed: {}", request.getRequestId(), request.getBodyCase(),
                         request.getBlockId(), e.toString());
