@@ -1,6 +1,7 @@
 package dev.qkdbench.protocol;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Delta + varint coding of a non-decreasing run of non-negative longs, the packing shared by
@@ -9,11 +10,21 @@ import java.nio.ByteBuffer;
  * group first, high bit set on all but the last byte; the protobuf varint,
  * https://protobuf.dev/programming-guides/encoding/#varints). Neighbouring tags are
  * nanoseconds to microseconds apart, so most deltas take 2 or 3 bytes instead of 8.
+ *
+ * <p>Decoding reads a varint of up to 8 bytes (a delta below 2^56) with one 8-byte load where 8
+ * bytes are in range: lengths 1 to 3 by a test each, longer ones by joining the 7-bit groups with
+ * three shift-and-mask steps (SIMD within a register; the vector form is Plaisance, Kurz and
+ * Lemire, "Vectorized VByte Decoding", 2015). Longer varints and the last bytes of a run go byte
+ * by byte. Encoding stays byte by byte: its branches predict well and it was as fast as the
+ * alternatives measured.
  */
 final class DeltaVarint {
 
     /** Bytes of the longest varint, that of a 64-bit value. */
     static final int MAX_VARINT_BYTES = 10;
+
+    /** The high bit of each of eight bytes: set on every varint byte but the last. */
+    private static final long CONTINUATION_BITS = 0x8080808080808080L;
 
     private DeltaVarint() {
     }
@@ -63,6 +74,14 @@ final class DeltaVarint {
         return position;
     }
 
+    /** The 7-bit groups of eight bytes (their high bits ignored) joined, least significant first. */
+    private static long compact(long groups) {
+        long v = groups & 0x7F7F7F7F7F7F7F7FL;
+        v = v & 0x007F007F007F007FL | (v & 0x7F007F007F007F00L) >>> 1;
+        v = v & 0x00003FFF00003FFFL | (v & 0x3FFF00003FFF0000L) >>> 2;
+        return v & 0x000000000FFFFFFFL | (v & 0x0FFFFFFF00000000L) >>> 4;
+    }
+
     /**
      * Rebuilds {@code count} values from {@code first} and the deltas in
      * {@code deltas[position, limit)} into {@code out[outOffset, outOffset + count)}, with no
@@ -88,9 +107,41 @@ final class DeltaVarint {
         out[outOffset] = first;
         long previous = first;
         int position = start;
+        ByteBuffer words = deltas.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int fastLimit = limit - Long.BYTES;
         for (int i = 1; i < count; i++) {
             long delta = 0;
             int shift = 0;
+            if (position <= fastLimit) {
+                long word = words.getLong(position);
+                long ends = ~word & CONTINUATION_BITS;
+                if (ends != 0) {
+                    // The varint ends within these 8 bytes. The usual lengths are tested one by one:
+                    // the branches predict well on a stream whose gaps have one typical size, and a
+                    // predicted length lets the next load start at once instead of waiting for the
+                    // length to be computed from this word.
+                    if ((word & 0x80L) == 0) {
+                        delta = word & 0x7FL;
+                        position += 1;
+                    } else if ((word & 0x8000L) == 0) {
+                        delta = word & 0x7FL | word >>> 1 & 0x3F80L;
+                        position += 2;
+                    } else if ((word & 0x80_0000L) == 0) {
+                        delta = word & 0x7FL | word >>> 1 & 0x3F80L | word >>> 2 & 0x1F_C000L;
+                        position += 3;
+                    } else {
+                        position += (Long.numberOfTrailingZeros(ends) >>> 3) + 1;
+                        delta = compact(word & (ends ^ (ends - 1)));
+                    }
+                    if (delta > Long.MAX_VALUE - previous) { // delta < 2^56, previous >= 0: no overflow here
+                        throw new PackedFormatException(field + ": value " + i + " = " + previous + " + " + delta
+                                + " is above the largest supported, 2^63 - 1 = " + Long.MAX_VALUE);
+                    }
+                    previous += delta;
+                    out[outOffset + i] = previous;
+                    continue;
+                }
+            }
             while (true) {
                 if (position >= limit) {
                     throw new PackedFormatException(field + ": " + (limit - start) + " bytes end inside delta "

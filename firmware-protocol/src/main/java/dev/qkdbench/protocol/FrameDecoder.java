@@ -5,7 +5,10 @@ import static dev.qkdbench.protocol.FrameFormat.LENGTH_FIELD_LENGTH;
 import static dev.qkdbench.protocol.FrameFormat.OVERHEAD;
 import static dev.qkdbench.protocol.FrameFormat.SYNC_LENGTH;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
@@ -76,6 +79,9 @@ public final class FrameDecoder {
     private static final int VALID = 2;
 
     private static final FrameError[] ERRORS = FrameError.values();
+    /** The sync word's first byte, 0x51, in each byte of a long. */
+    private static final long SYNC_FIRST_BYTES = 0x5151_5151_5151_5151L;
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final int maxPayloadLength;
     private final int capacityLimit;
@@ -442,10 +448,33 @@ public final class FrameDecoder {
         return (int) crc.getValue() == expected;
     }
 
-    /** @return the first index in [from, to - 3] where a whole sync word lies below {@code to}, or -1 */
+    /**
+     * @return the first index in [from, to - 4] where a whole sync word lies below {@code to}, or -1
+     */
     private int indexOfSync(int from, int to) {
         byte[] b = buffer;
-        for (int i = from, last = to - SYNC_LENGTH; i <= last; i++) {
+        int last = to - SYNC_LENGTH;
+        int i = from;
+        // The look-ahead scans every byte of an incomplete frame once: eight at a time for the sync
+        // word's first byte, with the "has a zero byte" test of Mycroft (1987) on the word XOR that
+        // byte repeated. Its lowest flagged byte is always a true match; flags above it may not be.
+        for (int wordEnd = to - Long.BYTES; i <= wordEnd; ) {
+            long x = (long) LONG_LE.get(b, i) ^ SYNC_FIRST_BYTES;
+            long matches = (x - 0x0101_0101_0101_0101L) & ~x & 0x8080_8080_8080_8080L;
+            if (matches == 0) {
+                i += Long.BYTES;
+                continue;
+            }
+            int candidate = i + (Long.numberOfTrailingZeros(matches) >>> 3);
+            if (candidate > last) {
+                return -1;
+            }
+            if (FrameFormat.isSyncAt(b, candidate)) {
+                return candidate;
+            }
+            i = candidate + 1;
+        }
+        for (; i <= last; i++) {
             if (b[i] == 0x51 && FrameFormat.isSyncAt(b, i)) {
                 return i;
             }

@@ -5,6 +5,7 @@ import dev.qkdbench.drivers.DeviceException;
 import dev.qkdbench.protocol.EnvelopeCodec;
 import dev.qkdbench.protocol.EnvelopeListener;
 import dev.qkdbench.protocol.FrameError;
+import dev.qkdbench.protocol.FrameFormat;
 import dev.qkdbench.protocol.ProtocolVersion;
 import dev.qkdbench.protocol.v1.BoardKind;
 import dev.qkdbench.protocol.v1.Capability;
@@ -59,6 +60,8 @@ public abstract sealed class FirmwareEmulator implements ByteStreamHandler, Enve
     private final BoardIdentity identity;
     private final EnvelopeCodec decoder = new EnvelopeCodec(this);
     private final EnvelopeCodec encoder = new EnvelopeCodec(e -> { });
+    /** The frame being sent; guarded by {@link #encoder}. */
+    private byte[] sendBuffer = new byte[0];
     private final AtomicLong frameErrors = new AtomicLong();
     private final AtomicLong errorsSent = new AtomicLong();
     private volatile ByteSink out;
@@ -217,12 +220,20 @@ public abstract sealed class FirmwareEmulator implements ByteStreamHandler, Enve
         if (sink == null) {
             return false;
         }
-        byte[] frame;
-        synchronized (encoder) {
-            frame = encoder.encode(envelope);
-        }
         try {
-            sink.write(frame, 0, frame.length);
+            // One frame buffer, reused: the sink has taken the bytes when write returns (the
+            // endpoint copies them), and the stream sends a frame of up to a few hundred KiB per
+            // batch. Writes are serialized by the sink anyway, so holding the encoder across the
+            // write costs no concurrency.
+            synchronized (encoder) {
+                int frameLength = envelope.getSerializedSize() + FrameFormat.OVERHEAD;
+                int maxFrameLength = encoder.maxPayloadLength() + FrameFormat.OVERHEAD;
+                if (sendBuffer.length < frameLength && frameLength <= maxFrameLength) {
+                    sendBuffer = new byte[Math.max(frameLength, Math.min(2 * sendBuffer.length, maxFrameLength))];
+                } // else too long: encode refuses it below, naming the sizes
+                int n = encoder.encode(envelope, sendBuffer, 0);
+                sink.write(sendBuffer, 0, n);
+            }
             return true;
         } catch (IOException e) {
             LOG.debug("emulated {}: cannot send {}: {}", boardKind(), envelope.getBodyCase(), e.toString());

@@ -14,8 +14,9 @@ import java.util.function.Supplier;
 /**
  * Bob's devices of a simulated bench, as the hardware behind an emulated receiver board: the
  * detectors by channel (the simulated receiver's wiring, 0 = H, 1 = V, 2 = D, 3 = A) and the one
- * time tagger the bench feeds. Shared by the connections ({@link ReceiverEmulator} per
- * connection); one connection at a time should stream, since they would share one photon stream.
+ * time tagger the bench feeds, or a recording replayed ({@link #replaying}). Shared by the
+ * connections ({@link ReceiverEmulator} per connection); one connection at a time should stream,
+ * since they would share one photon stream.
  */
 public final class SimReceiverBoard implements AutoCloseable {
     /** Tags simulated per tagger read, hence at most per TimeTagBatch. */
@@ -89,6 +90,18 @@ public final class SimReceiverBoard implements AutoCloseable {
 
     public static SimReceiverBoard onBench(String benchName) {
         return onBench(benchName, DEFAULT_BATCH_TAGS);
+    }
+
+    /**
+     * A board that replays {@code recording} (a {@link ReplayTimeTagger}) instead of simulating, and
+     * has no detectors: its stream costs one copy per tag, so what a host measures over it is the
+     * transport and itself. {@link #close()} closes the replay tagger.
+     *
+     * @param rounds    rounds to play before the stream ends, or 0 for as many as fit
+     * @param batchTags tags per tagger read, hence at most per TimeTagBatch, 1 to 2^16
+     */
+    public static SimReceiverBoard replaying(TagRecording recording, long rounds, int batchTags) {
+        return new SimReceiverBoard(new ReplayTimeTagger("replay-tagger", recording, rounds), List.of(), batchTags, true);
     }
 
     /** A handler per connection, for {@code EmulatorEndpoint.tcp/pty}. */
