@@ -35,11 +35,13 @@ class DeviceFaultsEndToEndTest {
     private static final Duration RECOVERY = Duration.ofSeconds(5);
     private static final Duration GENEROUS = Duration.ofSeconds(90);
 
-    /** A fault: injected, then ended once the link has noticed it (or at once). */
-    private interface Fault {
-        void inject(EmulatorFaults endpoint) throws Exception;
+    /** Something done to an emulator endpoint. */
+    private interface Action {
+        void on(EmulatorFaults endpoint) throws Exception;
+    }
 
-        void end(EmulatorFaults endpoint) throws Exception;
+    /** A fault: injected, then ended once the link has noticed it. */
+    private record Fault(Action inject, Action end) {
     }
 
     /**
@@ -52,72 +54,37 @@ class DeviceFaultsEndToEndTest {
 
     @Test
     void closingTheReceiversPseudoTerminalMidRun(@TempDir Path dir) throws Exception {
-        Outcome o = run(dir, "tagger", false, new Fault() {
-            @Override
-            public void inject(EmulatorFaults endpoint) {
-                endpoint.dropConnection();
-            }
-
-            @Override
-            public void end(EmulatorFaults endpoint) throws Exception {
-                endpoint.restore();
-            }
-        });
+        Outcome o = run(dir, "tagger", false, new Fault(EmulatorFaults::dropConnection, EmulatorFaults::restore));
         assertJudged(o);
         assertTrue(o.result().bobDevices().recoveries() >= 1, o.result().bobDevices().toString());
     }
 
     @Test
     void droppingTheTransmitterBoardsTcpConnection(@TempDir Path dir) throws Exception {
-        Outcome o = run(dir, "choices", true, new Fault() {
-            @Override
-            public void inject(EmulatorFaults endpoint) {
-                endpoint.dropConnection();
-            }
-
-            @Override
-            public void end(EmulatorFaults endpoint) {
-                // A TCP endpoint accepts again at once: the fault is over when it was noticed.
-            }
-        });
+        // A TCP endpoint accepts again at once: the fault is over when it was noticed.
+        Outcome o = run(dir, "choices", true, new Fault(EmulatorFaults::dropConnection, endpoint -> { }));
         assertJudged(o);
         assertTrue(o.result().aliceDevices().faults() >= 1, o.result().aliceDevices().toString());
     }
 
     @Test
     void aStalledReceiverBoard(@TempDir Path dir) throws Exception {
-        Outcome o = run(dir, "tagger", false, new Fault() {
-            @Override
-            public void inject(EmulatorFaults endpoint) {
-                endpoint.stall(true);
-            }
-
-            @Override
-            public void end(EmulatorFaults endpoint) {
-                endpoint.stall(false);
-            }
-        });
+        Outcome o = run(dir, "tagger", false, new Fault(endpoint -> endpoint.stall(true),
+                endpoint -> endpoint.stall(false)));
         assertJudged(o);
     }
 
     @Test
     void aBurstOfCorruptedFramesFromTheReceiverBoard(@TempDir Path dir) throws Exception {
-        Outcome o = run(dir, "tagger", false, new Fault() {
-            @Override
-            public void inject(EmulatorFaults endpoint) {
-                endpoint.corruptNext(64 << 10);
-            }
-
-            @Override
-            public void end(EmulatorFaults endpoint) throws Exception {
-                assertTrue(poll(() -> endpoint.corruptionPending() == 0, GENEROUS), "the burst was sent");
-            }
-        });
+        Outcome o = run(dir, "tagger", false, new Fault(endpoint -> endpoint.corruptNext(64 << 10),
+                endpoint -> assertTrue(poll(() -> endpoint.corruptionPending() == 0, GENEROUS), "the burst was sent")));
         assertJudged(o);
     }
 
     private static void assertJudged(Outcome o) {
         LinkSimulation.Result r = o.result();
+        System.out.printf("fault scenario: key again %d ms after the fault ended; discarded %s; devices: alice %s, bob %s%n",
+                o.recovery().toMillis(), o.discardedBlock(), brief(r.aliceDevices()), brief(r.bobDevices()));
         assertTrue(o.recovery().compareTo(RECOVERY) <= 0, "key again " + o.recovery().toMillis()
                 + " ms after the fault ended; blocks " + ids(r.bobBlocks()));
         if (o.discardedBlock() != null) {
@@ -143,6 +110,10 @@ class DeviceFaultsEndToEndTest {
             assertEquals(okBits, alice.totalBits(), "every ok block, and only those, stored");
         }
         assertTrue(SimulationSummary.blocksOk(r) >= 2, "key before and after the fault: " + ids(r.bobBlocks()));
+    }
+
+    private static String brief(DeviceSupervisor.Report d) {
+        return d.faults() + " faults, " + d.recoveries() + " recoveries, paused " + String.format("%.2f s", d.pausedSeconds());
     }
 
     /** Blocks as {@code id status reason}, for messages. */
@@ -194,9 +165,9 @@ class DeviceFaultsEndToEndTest {
         DeviceSupervisor side = aliceDevice ? running.aliceDevices() : running.bobDevices();
         assertTrue(poll(() -> bothOk(running, "") != null, GENEROUS), "the link made key before the fault");
         long epoch = side.faultEpoch();
-        fault.inject(endpoint);
+        fault.inject().on(endpoint);
         assertTrue(poll(() -> side.faultEpoch() > epoch, GENEROUS), "the supervisor noticed the fault");
-        fault.end(endpoint);
+        fault.end().on(endpoint);
         long endedAt = System.nanoTime();
         // Every block Bob numbers from here on was opened after the fault (or is the one it interrupted,
         // which is discarded): the first of them both sides store is the link making key again.

@@ -28,12 +28,16 @@ import java.util.TreeSet;
  */
 public final class LinkEmulators implements DeviceEmulatorProvider {
     /**
-     * Tag batches the host buffers. A real board streams in real time and the host's queue covers
-     * a fraction of a second; the emulated board streams as fast as the host takes tags, so any
-     * queue fills, and 256 batches of 2^14 tags would put seconds of tags between the emulator and
-     * Bob: a fault would reach Bob's key that much later. 16 batches keep it near 0.3 s here.
+     * Tag batches the host buffers, and tags per batch. A real board streams in real time and the
+     * host's queue covers a fraction of a second; the emulated board streams as fast as the host
+     * takes tags, so any queue fills, and 256 batches of 2^14 tags would put seconds of stream
+     * between the bench and Bob. Whatever Bob does to the bench (a fault's effect, a polarization
+     * correction) would then reach his data that much later: the compensation loop, which
+     * corrects every 10 frames (0.1 s at 100 MHz), went unstable with 0.17 s of stream in flight.
+     * 4 batches of 2^12 tags keep under 0.01 s in flight at the default bench.
      */
-    static final int TAG_QUEUE_BATCHES = 16;
+    static final int TAG_QUEUE_BATCHES = 4;
+    static final int BATCH_TAGS = 1 << 12;
 
     @Override
     public EmulatedDevices start(SimulatedBench bench, SideConfig alice, SideConfig bob, Path workDir)
@@ -44,7 +48,7 @@ public final class LinkEmulators implements DeviceEmulatorProvider {
             EmulatorEndpoint txEndpoint = running.own(EmulatorEndpoint.tcp(0, transmitter.emulator()));
             EmulatedLaser laser = new EmulatedLaser();
             EmulatorEndpoint laserEndpoint = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiLaserEmulator(laser)));
-            SimReceiverBoard receiver = running.own(SimReceiverBoard.onBench(bench.name()));
+            SimReceiverBoard receiver = running.own(SimReceiverBoard.onBench(bench.name(), BATCH_TAGS));
             EmulatorEndpoint rxEndpoint = running.own(EmulatorEndpoint.pty(workDir, "baud=115200", receiver.emulator()));
 
             List<DeviceConfig> aliceDevices = new ArrayList<>();

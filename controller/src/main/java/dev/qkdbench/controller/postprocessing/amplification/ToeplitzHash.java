@@ -86,41 +86,22 @@ public final class ToeplitzHash {
                 bestLog = m;
             }
         }
-        if (bestLog < logN) {
-            return chunked(input, seed, outputBits, bestLog);
-        }
-        int size = 1 << logN;
-        long[] s = bits(seed, size);
-        long[] x = bits(input, size);
-        long[] w = GoldilocksNtt.twiddles(logN);
-        GoldilocksNtt.forward(s, logN, w);
-        GoldilocksNtt.forward(x, logN, w);
-        for (int k = 0; k < size; k++) {
-            s[k] = GoldilocksNtt.mul(s[k], x[k]);
-        }
-        x = null; // let a large block's second vector go before the last transform
-        GoldilocksNtt.forwardFromBitReversed(s, logN, w);
-        long inverseSize = GoldilocksNtt.inverseOfPowerOfTwo(logN);
-        BitArray out = new BitArray(outputBits);
-        long[] o = out.words();
-        int mask = size - 1;
-        for (int i = 0; i < outputBits; i++) {
-            int k = n - 1 + i;
-            long coefficient = GoldilocksNtt.mul(s[(size - k) & mask], inverseSize);
-            o[i >>> 6] |= (coefficient & 1) << i;
-        }
-        return out;
+        return chunked(input, seed, outputBits, bestLog);
     }
 
-    /** The chunked product of the class comment, with transforms of 2^logM points. */
+    /**
+     * The chunked product of the class comment, with transforms of 2^logM points; one chunk (the
+     * single product) when 2^logM ≥ n + ℓ − 1, which needs no separate sum vector.
+     */
     private static BitArray chunked(BitArray input, BitArray seed, int outputBits, int logM) {
         int n = input.length();
         int size = 1 << logM;
         int chunk = size - outputBits + 1;
+        boolean single = chunk >= n;
         long[] w = GoldilocksNtt.twiddles(logM);
-        long[] sum = new long[size];
         long[] s = new long[size];
         long[] x = new long[size];
+        long[] sum = single ? s : new long[size];
         for (int start = 0; start < n; start += chunk) {
             long a = (long) n - start - chunk;
             java.util.Arrays.fill(s, 0L);
@@ -129,8 +110,15 @@ public final class ToeplitzHash {
             copyBits(input, start, Math.min(chunk, n - start), x);
             GoldilocksNtt.forward(s, logM, w);
             GoldilocksNtt.forward(x, logM, w);
-            for (int k = 0; k < size; k++) {
-                sum[k] = GoldilocksNtt.add(sum[k], GoldilocksNtt.mul(s[k], x[k]));
+            if (single) {
+                for (int k = 0; k < size; k++) {
+                    s[k] = GoldilocksNtt.mul(s[k], x[k]);
+                }
+                x = null; // let a large block's second vector go before the last transform
+            } else {
+                for (int k = 0; k < size; k++) {
+                    sum[k] = GoldilocksNtt.add(sum[k], GoldilocksNtt.mul(s[k], x[k]));
+                }
             }
         }
         GoldilocksNtt.forwardFromBitReversed(sum, logM, w);
@@ -159,16 +147,5 @@ public final class ToeplitzHash {
             int bit = (int) (from + k);
             out[k] = (words[bit >>> 6] >>> bit) & 1L;
         }
-    }
-
-    /** The bits of {@code b} as 0/1 longs, zero-padded to {@code size}. */
-    private static long[] bits(BitArray b, int size) {
-        long[] out = new long[size];
-        long[] words = b.words();
-        int len = b.length();
-        for (int k = 0; k < len; k++) {
-            out[k] = (words[k >>> 6] >>> k) & 1L;
-        }
-        return out;
     }
 }
