@@ -121,6 +121,8 @@ public final class FirmwareLink implements AutoCloseable {
     private final Duration handshakeTimeout;
     private final String helloHostName;
     private final LongSupplier nanoTime;
+    /** When the last TimeTagBatch arrived (the link's clock); a streaming board shows it is alive. */
+    private volatile long lastBatchNanos = Long.MIN_VALUE;
 
     private final Object connectLock = new Object();
     private final Object writeLock = new Object();
@@ -284,15 +286,26 @@ public final class FirmwareLink implements AutoCloseable {
         return exchange(device, c, command, expected, timeout);
     }
 
+    /** A board that sent a tag batch this recently is alive without being asked. */
+    static final long STREAM_PROOF_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
     /**
      * Asks the board for the state of all its devices ({@code GetStatus}), reconnecting first when
      * the link is down; the answer replaces the recorded states. A board that refuses GetStatus has
      * still answered, so its devices keep the states its events last reported.
      *
+     * <p>A board streaming tags (a batch within the last 500 ms) is not asked: its stream shows it
+     * is alive, its state changes come as StatusEvents, and a GetStatus would queue its answer
+     * behind the stream, where it waits for the tag consumer and holds the tag queue open for the
+     * producer (see {@link TagChunkQueue}).
+     *
      * @throws DeviceException naming the device when the board cannot be reached or does not answer
      *     within {@code timeout}
      */
     public void refreshStatus(String device, Duration timeout) {
+        if (isConnected() && nanoTime.getAsLong() - lastBatchNanos < STREAM_PROOF_NANOS) {
+            return;
+        }
         Envelope response;
         try {
             response = request(device, Envelope.newBuilder().setGetStatus(GetStatus.getDefaultInstance()),
@@ -572,6 +585,7 @@ public final class FirmwareLink implements AutoCloseable {
         }
         switch (envelope.getBodyCase()) {
             case TIME_TAG_BATCH -> {
+                lastBatchNanos = nanoTime.getAsLong();
                 TimeTagBatch batch = envelope.getTimeTagBatch();
                 for (Listener listener : listeners) {
                     dispatch(() -> listener.onTimeTagBatch(batch));

@@ -11,18 +11,22 @@ import java.util.function.IntSupplier;
  * tagger's {@code read} (one consumer): a bounded deque of {@link Chunk}s under one lock.
  *
  * <p>Back-pressure, not loss: when {@code capacity} chunks wait, the producer blocks, so the link
- * stops reading, the transport's buffer fills and the board's sends block. One exception: while
- * any request waits for its answer on the same link ({@code requestsWaiting} above 0) the
- * producer does not block, since the answer is queued behind the tags and the consumer may be the
- * very thread waiting (a {@code stop()} while the queue is full); the queue then overshoots by what
- * arrives during that request. Markers (gap, end) are never held back.
+ * stops reading, the transport's buffer fills and the board's sends block. One exception: a
+ * request's answer on the same link is queued behind the tags, and the consumer may be the very
+ * thread waiting for it (a {@code stop()} while the queue is full), or wait on a thread that does.
+ * So while a request waits ({@code requestsWaiting} above 0) and the consumer has taken nothing for
+ * a whole poll ({@value #PRODUCER_POLL_MS} ms), the producer may add one chunk past capacity per
+ * poll, until the answer gets through. A consumer that is taking chunks never lets the queue grow:
+ * an earlier rule that let it grow freely during any request made it ratchet up with every slow
+ * status poll, seconds of stream ahead of the reader. Markers (gap, end) are never held back.
  *
  * <p>Chunk arrays are recycled: the consumer returns a finished chunk, the producer reuses it for
  * a batch that fits, so a steady stream allocates nothing per batch.
  */
 final class TagChunkQueue {
     /** How often a blocked producer looks again at the requests waiting. */
-    private static final long PRODUCER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    static final long PRODUCER_POLL_MS = 5;
+    private static final long PRODUCER_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(PRODUCER_POLL_MS);
 
     enum Kind {
         /** Tags (possibly none) and the watermark that follows them. */
@@ -58,6 +62,9 @@ final class TagChunkQueue {
     private final ArrayDeque<Chunk> queued = new ArrayDeque<>();
     private final ArrayDeque<Chunk> free = new ArrayDeque<>();
     private boolean closed;
+    /** Chunks the consumer has removed, and when it last did; guarded by the lock. */
+    private long taken;
+    private long lastTakeNanos = System.nanoTime();
 
     /**
      * @param capacity        tag chunks queued before the producer blocks, at least 1
@@ -97,8 +104,13 @@ final class TagChunkQueue {
     boolean putTags(Chunk chunk) throws InterruptedException {
         lock.lock();
         try {
-            while (!closed && queued.size() >= capacity && requestsWaiting.getAsInt() == 0) {
+            while (!closed && queued.size() >= capacity) {
+                long takenBefore = taken;
                 notFull.awaitNanos(PRODUCER_POLL_NANOS);
+                if (taken == takenBefore && queued.size() >= capacity && requestsWaiting.getAsInt() > 0
+                        && System.nanoTime() - lastTakeNanos >= PRODUCER_POLL_NANOS) {
+                    break; // an answer waits behind the tags and the consumer is not draining them
+                }
             }
             if (closed) {
                 return false;
@@ -167,6 +179,8 @@ final class TagChunkQueue {
         lock.lock();
         try {
             Chunk done = queued.pollFirst();
+            taken++;
+            lastTakeNanos = System.nanoTime();
             if (done != null && done.kind == Kind.TAGS && free.size() < capacity) {
                 free.addLast(done);
             }

@@ -39,8 +39,9 @@ import java.util.concurrent.TimeUnit;
 public final class TcpTransport implements Transport {
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(2);
     public static final Duration DEFAULT_WRITE_TIMEOUT = Duration.ofSeconds(5);
-    static final int HIGH_WATER_BYTES = 4 << 20;
-    static final int LOW_WATER_BYTES = 1 << 20;
+    /** As {@code SerialTransport.HIGH_WATER_BYTES}: 256 KiB, a few ms of a fast tag stream. */
+    static final int HIGH_WATER_BYTES = 256 << 10;
+    static final int LOW_WATER_BYTES = 64 << 10;
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
 
     private final TcpAddress target;
