@@ -57,6 +57,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -117,6 +118,8 @@ public final class BobSide implements AutoCloseable {
     });
     private final Semaphore amplifying = new Semaphore(1);
     private volatile boolean stopRequested;
+    /** Turns of the acquisition loop, for a watchdog: it moves while the loop lives, paused or not. */
+    private final AtomicLong heartbeat = new AtomicLong();
     private volatile SyncStatus publishedSync;
     private volatile PolarizationCompensator.Report publishedCompensation;
 
@@ -243,6 +246,11 @@ public final class BobSide implements AutoCloseable {
         stopRequested = true;
     }
 
+    /** Turns of the acquisition loop so far; a {@code Watchdog} pings systemd only while it moves. Any thread. */
+    public long heartbeat() {
+        return heartbeat.get();
+    }
+
     /** The id given to the latest block closed or discarded (ids grow: {@code b-000001}, …). Any thread. */
     public String lastBlockId() {
         return String.format("b-%06d", blockSeq);
@@ -290,6 +298,7 @@ public final class BobSide implements AutoCloseable {
         long seenFaults = supervisor.faultEpoch();
         try {
             while (true) {
+                heartbeat.incrementAndGet();
                 if (stopRequested) {
                     discardOpenBlock("stopped: key production stopped before the block was full");
                     return;
