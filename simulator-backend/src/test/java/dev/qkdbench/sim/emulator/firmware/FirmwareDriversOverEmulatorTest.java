@@ -299,12 +299,14 @@ abstract class FirmwareDriversOverEmulatorTest {
 
     @Test
     void aCorruptedTagBatchIsReportedOnceAndTheStreamGoesOnToItsEnd() throws Exception {
-        SimulatedBench bench = bench(Duration.ofMillis(20), 12);
+        // A stream longer than every buffer between the board and the reader (socket buffers grow
+        // to megabytes on loopback): the board must still be sending when the corruption is armed.
+        SimulatedBench bench = bench(Duration.ofSeconds(3), 12);
         EmulatorEndpoint endpoint = receiverEndpoint(bench);
         TimeTagger tagger = open(TimeTagger.class, "tagger", DeviceKind.TIME_TAGGER, "fw-receiver", endpoint.address(),
                 Map.of("read_timeout_ms", 5000L, "queue_batches", 4L));
         tagger.start();
-        TagBatch batch = new TagBatch(1000);
+        TagBatch batch = new TagBatch(1 << 16);
         assertTrue(tagger.read(batch) > 0);
         endpoint.corruptNext(8);
 
