@@ -253,7 +253,12 @@ public final class BobSide implements AutoCloseable {
 
     /** The id given to the latest block closed or discarded (ids grow: {@code b-000001}, …). Any thread. */
     public String lastBlockId() {
-        return String.format("b-%06d", blockSeq);
+        return blockId(blockSeq);
+    }
+
+    /** Block ids are {@code b-} and six digits, so they order as strings as they were given. */
+    private static String blockId(int seq) {
+        return String.format("b-%06d", seq);
     }
 
     /** Agrees protocol version and parameters with Alice. */
@@ -513,7 +518,7 @@ public final class BobSide implements AutoCloseable {
         currentFrame = -1;
         probeCount = 0;
         if (keyBuffer.size() > 0 || nx[0] + nx[1] + nx[2] + nz[0] + nz[1] + nz[2] > 0) {
-            String id = String.format("b-%06d", ++blockSeq);
+            String id = blockId(++blockSeq);
             ledger.record(new BlockAudit.Builder(id, config.protocol(), config.postprocessing())
                     .counts(nx, nz, mz).aborted(why));
             peer.call(PeerMessage.newBuilder().setBlockId(id)
@@ -624,7 +629,7 @@ public final class BobSide implements AutoCloseable {
     }
 
     private void closeBlock(long lastFrame) throws InterruptedException {
-        String id = String.format("b-%06d", ++blockSeq);
+        String id = blockId(++blockSeq);
         BlockAudit.Builder audit = new BlockAudit.Builder(id, config.protocol(), config.postprocessing())
                 .counts(nx, nz, mz);
         EstimateRequest.Builder er = EstimateRequest.newBuilder().setFirstFrame(firstFrameOfBlock).setLastFrame(lastFrame);
