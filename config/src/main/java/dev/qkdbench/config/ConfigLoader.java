@@ -91,7 +91,7 @@ public final class ConfigLoader {
         Objects.requireNonNull(source, "source");
         ConfigTable root = ConfigTable.root(source, TomlParser.parse(toml, source));
         root.allowOnly("side", "protocol", "postprocessing", "peer", "key_store", "http", "devices", "sync",
-                "compensation", "supervision");
+                "compensation", "supervision", "etsi014", "daemon", "bench", "simulation");
         ConfigTable side = root.table("side").orElseThrow(() -> new ConfigException(root.location(), "side",
                 "expected a [side] table with role = \"alice\" or \"bob\", found none"));
         side.allowOnly("role", "name");
@@ -114,7 +114,80 @@ public final class ConfigLoader {
         List<DeviceConfig> devices = readDevices(root, role, side.location());
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices,
                 readSync(root.tableOrEmpty("sync")), readCompensation(root.tableOrEmpty("compensation")),
-                readSupervision(root.tableOrEmpty("supervision")), source);
+                readSupervision(root.tableOrEmpty("supervision")),
+                readEtsi014(root.tableOrEmpty("etsi014"), source, name,
+                        role == Role.ALICE ? "bob" : "alice"), readDaemon(root), source);
+    }
+
+    private static DaemonConfig readDaemon(ConfigTable root) {
+        ConfigTable t = root.tableOrEmpty("daemon");
+        t.allowOnly("peer_connect_deadline", "peer_reconnect_backoff_max", "shutdown_grace");
+        DaemonConfig d = DaemonConfig.defaults();
+        Duration deadline = boundedDuration(t, "peer_connect_deadline", d.peerConnectDeadline(),
+                Duration.ofMillis(100), Duration.ofDays(1));
+        Duration backoff = boundedDuration(t, "peer_reconnect_backoff_max", d.peerBackoffMax(), Duration.ofMillis(10),
+                Duration.ofHours(1));
+        Duration grace = boundedDuration(t, "shutdown_grace", d.shutdownGrace(), Duration.ZERO, Duration.ofMinutes(10));
+        ConfigTable sim = root.tableOrEmpty("simulation");
+        SimulationConfig simulation = readSimulation(sim, d.simulation());
+        if (simulation.duration().compareTo(DaemonConfig.MAX_BENCH_SPAN) > 0) {
+            throw sim.error("duration", "expected at most \"72h\" (the simulated tagger's clock range), found "
+                    + simulation.duration());
+        }
+        return new DaemonConfig(deadline, backoff, grace, readBench(root.tableOrEmpty("bench")), simulation);
+    }
+
+    private static Etsi014Config readEtsi014(ConfigTable t, Path source, String sideName, String otherRole) {
+        t.allowOnly("host", "port", "kme_id", "peer_kme_id", "ca_certificate", "certificate", "private_key",
+                "max_keys_per_request", "max_key_size_bits");
+        String host = t.string("host", "a host name or IP address", DEFAULT_HOST);
+        int port = (int) t.integer("port", "a TCP port (0: no key delivery)", 0, 65535, 0);
+        String kmeId = t.string("kme_id", "a KME ID", sideName);
+        if (!NAME.matcher(kmeId).matches()) {
+            throw t.error("kme_id", "expected 1 to 64 letters, digits, '_' or '-', found \"" + kmeId + "\"");
+        }
+        String peerKmeId = t.string("peer_kme_id", "a KME ID", otherRole);
+        if (!NAME.matcher(peerKmeId).matches()) {
+            throw t.error("peer_kme_id", "expected 1 to 64 letters, digits, '_' or '-', found \"" + peerKmeId + "\"");
+        }
+        Path ca = optionalPath(t, "ca_certificate", source);
+        Path cert = optionalPath(t, "certificate", source);
+        Path key = optionalPath(t, "private_key", source);
+        if (port != 0) {
+            for (String k : List.of("ca_certificate", "certificate", "private_key")) {
+                if (!t.has(k)) {
+                    // Named at the port line: that is what turned key delivery on.
+                    throw new ConfigException(t.locationOf("port"), t.key(k), "expected a PEM file path (key delivery "
+                            + "is on: etsi014.port = " + port + "; `qkd-bench certs` makes them), found none");
+                }
+            }
+        }
+        int maxKeys = (int) t.integer("max_keys_per_request", "a number of keys", 1, 100_000,
+                Etsi014Config.DEFAULT_MAX_KEYS_PER_REQUEST);
+        int maxSize = (int) t.integer("max_key_size_bits", "a key size in bits", 8, 1 << 20,
+                Etsi014Config.DEFAULT_MAX_KEY_SIZE_BITS);
+        if (maxSize % 8 != 0) {
+            throw t.error("max_key_size_bits", "expected a multiple of 8, found " + maxSize);
+        }
+        return new Etsi014Config(host, port, kmeId, peerKmeId, ca, cert, key, maxKeys, maxSize);
+    }
+
+    private static Path optionalPath(ConfigTable t, String key, Path source) {
+        if (!t.has(key)) {
+            return null;
+        }
+        String text = t.string(key, "a file path", null);
+        Path path;
+        try {
+            path = Path.of(text);
+        } catch (InvalidPathException e) {
+            throw t.error(key, "expected a file path, found \"" + text + "\" (" + e.getReason() + ")");
+        }
+        if (!path.isAbsolute()) {
+            Path folder = source.toAbsolutePath().getParent();
+            path = folder == null ? path.toAbsolutePath() : folder.resolve(path);
+        }
+        return path.normalize();
     }
 
     /**
@@ -382,8 +455,11 @@ public final class ConfigLoader {
     }
 
     private static SimulationConfig readSimulation(ConfigTable t) {
+        return readSimulation(t, SimulationConfig.defaults());
+    }
+
+    private static SimulationConfig readSimulation(ConfigTable t, SimulationConfig d) {
         t.allowOnly("duration", "seed");
-        SimulationConfig d = SimulationConfig.defaults();
         Duration duration = d.duration();
         if (t.has("duration")) {
             String text = t.string("duration", "a duration such as \"20s\", \"500ms\", \"2m\" or \"1h\"", null);

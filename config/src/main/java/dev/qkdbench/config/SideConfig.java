@@ -12,39 +12,62 @@ import java.util.Optional;
 public record SideConfig(Role role, String name, ProtocolConfig protocol, PostProcessingConfig postprocessing,
                          PeerConfig peer, KeyStoreConfig keyStore, HttpConfig http, List<DeviceConfig> devices,
                          SyncConfig sync, CompensationConfig compensation, SupervisionConfig supervision,
-                         Path source) {
+                         Etsi014Config etsi014, DaemonConfig daemon, Path source) {
     public SideConfig {
         devices = List.copyOf(devices);
     }
 
+    /** A side with key delivery off and the daemon's defaults (a side of a link file, or a test's). */
+    public SideConfig(Role role, String name, ProtocolConfig protocol, PostProcessingConfig postprocessing,
+                      PeerConfig peer, KeyStoreConfig keyStore, HttpConfig http, List<DeviceConfig> devices,
+                      SyncConfig sync, CompensationConfig compensation, SupervisionConfig supervision, Path source) {
+        this(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync, compensation, supervision,
+                Etsi014Config.disabled(name, role == Role.ALICE ? "bob" : "alice"), DaemonConfig.defaults(), source);
+    }
+
     public SideConfig withKeyStore(KeyStoreConfig store) {
         return new SideConfig(role, name, protocol, postprocessing, peer, store, http, devices, sync, compensation,
-                supervision, source);
+                supervision, etsi014, daemon, source);
     }
 
     public SideConfig withPeer(PeerConfig newPeer) {
         return new SideConfig(role, name, protocol, postprocessing, newPeer, keyStore, http, devices, sync,
-                compensation, supervision, source);
+                compensation, supervision, etsi014, daemon, source);
     }
 
     public SideConfig withSync(SyncConfig newSync) {
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, newSync,
-                compensation, supervision, source);
+                compensation, supervision, etsi014, daemon, source);
     }
 
     public SideConfig withCompensation(CompensationConfig newCompensation) {
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync,
-                newCompensation, supervision, source);
+                newCompensation, supervision, etsi014, daemon, source);
     }
 
     public SideConfig withSupervision(SupervisionConfig newSupervision) {
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync,
-                compensation, newSupervision, source);
+                compensation, newSupervision, etsi014, daemon, source);
     }
 
     public SideConfig withDevices(List<DeviceConfig> newDevices) {
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, newDevices, sync,
-                compensation, supervision, source);
+                compensation, supervision, etsi014, daemon, source);
+    }
+
+    public SideConfig withHttp(HttpConfig newHttp) {
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, newHttp, devices, sync,
+                compensation, supervision, etsi014, daemon, source);
+    }
+
+    public SideConfig withEtsi014(Etsi014Config newEtsi014) {
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync,
+                compensation, supervision, newEtsi014, daemon, source);
+    }
+
+    public SideConfig withDaemon(DaemonConfig newDaemon) {
+        return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, sync,
+                compensation, supervision, etsi014, newDaemon, source);
     }
 
     /** The devices of one kind, in file order (Bob's four detectors, for instance). */

@@ -139,6 +139,11 @@ class ExamplesTest {
         assertEquals(alice.postprocessing(), bob.postprocessing());
         assertEquals(SupervisionConfig.defaults(), alice.supervision());
         assertEquals(SupervisionConfig.defaults(), bob.supervision());
+        // The [daemon] and [simulation] tables show the defaults, and both sides simulate one bench.
+        assertEquals(DaemonConfig.defaults(), alice.daemon());
+        assertEquals(alice.daemon(), bob.daemon());
+        assertEquals(Etsi014Config.disabled("alice", "bob"), alice.etsi014());
+        assertEquals(Etsi014Config.disabled("bob", "alice"), bob.etsi014());
         assertEquals(link.alice().devices().stream().map(DeviceConfig::kind).toList(),
                 alice.devices().stream().map(DeviceConfig::kind).toList());
         assertEquals(link.bob().devices().stream().map(DeviceConfig::settings).map(DeviceSettings::values).toList(),

@@ -31,6 +31,8 @@ final class SimBench implements SimulatedBench {
     static final long SOURCE_TO_TAGGER_OFFSET_PS = 35_271;
     /** The fastest clock the simulated transmitter runs (DESIGN §7: up to GHz). */
     static final double MAX_CLOCK_HZ = 1e9;
+    /** Longest a real-time tagger read waits for the wall clock before returning no tags. */
+    private static final long MAX_REAL_TIME_WAIT_NANOS = 20_000_000;
     /** Random stream of the polarization drift's reversals (the simulator's streams are 1 to 7). */
     private static final long DRIFT_STREAM = 8;
 
@@ -51,6 +53,12 @@ final class SimBench implements SimulatedBench {
     private PhotonCountingSimulator simulator;
 
     private volatile boolean emitting = true;
+    private volatile boolean realTime;
+    /** System.nanoTime() of {@link #runInRealTime()}: Alice's clock, in a process without the tagger. */
+    private volatile long transmitterOriginNanos;
+    /** System.nanoTime() when the tag stream started; valid once {@link #realTimeStarted}. */
+    private volatile long realTimeOriginNanos;
+    private volatile boolean realTimeStarted;
     private volatile double receiverRotationRad;
     private volatile long pulsesSent;
     private volatile boolean closed;
@@ -178,7 +186,36 @@ final class SimBench implements SimulatedBench {
 
     @Override
     public long pulsesSent() {
+        if (realTime && frozen == null) {
+            // Only Alice's devices live in this process: pulses leave at the clock rate.
+            return (long) Math.floor((System.nanoTime() - transmitterOriginNanos) * 1e-9 * clockHz);
+        }
         return pulsesSent;
+    }
+
+    @Override
+    public void runInRealTime() {
+        synchronized (settingsLock) {
+            if (frozen != null || choices != null) {
+                throw new IllegalStateException("simulated bench '" + name + "': runInRealTime() after the stream "
+                        + "started");
+            }
+            realTime = true;
+            transmitterOriginNanos = System.nanoTime();
+        }
+    }
+
+    /** Slots the transmitter's clock has ticked since the real-time origin. */
+    private long slotsDueNow() {
+        double elapsedS = (System.nanoTime() - realTimeOriginNanos) * 1e-9;
+        return (long) Math.floor(elapsedS * clockHz);
+    }
+
+    private void startRealTimeClock() {
+        if (realTime && !realTimeStarted) {
+            realTimeOriginNanos = System.nanoTime();
+            realTimeStarted = true;
+        }
     }
 
     /**
@@ -292,6 +329,23 @@ final class SimBench implements SimulatedBench {
         emitting = on;
     }
 
+    /**
+     * Alice's choices. In a real-time bench without a tagger in this process (Alice's daemon) they
+     * are made on first use, by which time her devices have set the intensities and basis choice.
+     */
+    private AliceChoices choices() {
+        AliceChoices c = choices;
+        if (c == null && realTime) {
+            synchronized (settingsLock) {
+                if (choices == null && frozen == null) {
+                    choices = new AliceChoices(SplitMix64.streamSeed(seed, 0), keyBasisProbability, intensities);
+                }
+                c = choices;
+            }
+        }
+        return c;
+    }
+
     double receiverRotationRad() {
         return receiverRotationRad;
     }
@@ -342,12 +396,24 @@ final class SimBench implements SimulatedBench {
             simulator = new PhotonCountingSimulator(link, aliceChoices, seed);
             choices = aliceChoices;
             frozen = link;
+            startRealTimeClock();
         }
     }
 
     /** One tagger read; see {@link PhotonCountingSimulator#fill}. Called by the tagger's thread. */
     int readTags(TagBatch batch) {
         PhotonCountingSimulator sim = simulator();
+        if (realTime) {
+            long ahead = sim.slotsCovered() - slotsDueNow();
+            if (ahead > 0) {
+                // Ahead of the wall clock: wait for it, a little at a time so stop() is honoured.
+                long waitNanos = Math.min(MAX_REAL_TIME_WAIT_NANOS, (long) Math.ceil(ahead / clockHz * 1e9));
+                java.util.concurrent.locks.LockSupport.parkNanos(waitNanos);
+                if (sim.slotsCovered() >= slotsDueNow()) {
+                    return readWhileStopped(batch);
+                }
+            }
+        }
         int n = sim.fill(batch, emitting, receiverRotationRad);
         pulsesSent = sim.slotsCovered();
         return n;
@@ -385,8 +451,8 @@ final class SimBench implements SimulatedBench {
                     + slots.length + ", basis " + basis.length + ", bit " + bit.length + ", intensity "
                     + intensity.length + ")");
         }
-        AliceChoices c = choices;
-        long sent = pulsesSent;
+        AliceChoices c = choices();
+        long sent = pulsesSent();
         for (int i = 0; i < count; i++) {
             long slot = slots[i];
             if (slot < 0 || slot >= sent || c == null) {

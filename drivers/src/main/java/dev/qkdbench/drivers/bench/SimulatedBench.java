@@ -36,6 +36,17 @@ public interface SimulatedBench extends AutoCloseable {
     /** Pulses Alice has sent so far. */
     long pulsesSent();
 
+    /**
+     * Runs the bench against the wall clock, as a real one runs, for a daemon: from the moment
+     * the stream (or, with no tagger in this process, Alice's emission) starts, the tagger
+     * delivers no tag ahead of wall time (a read waits briefly instead), and a bench with only
+     * Alice's devices in this process counts as sent the pulses wall time allows. That second
+     * half is what lets two processes, one per side, each simulate the same bench from the same
+     * seed: Alice's choices are a pure function of (seed, slot), and she reveals them only for
+     * slots already sent. Call before the stream starts.
+     */
+    void runInRealTime();
+
     @Override
     void close();
 }

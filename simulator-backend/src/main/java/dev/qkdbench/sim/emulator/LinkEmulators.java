@@ -44,27 +44,42 @@ public final class LinkEmulators implements DeviceEmulatorProvider {
             throws IOException {
         Running running = new Running();
         try {
-            SimTransmitterBoard transmitter = running.own(SimTransmitterBoard.onBench(bench.name()));
-            EmulatorEndpoint txEndpoint = running.own(EmulatorEndpoint.tcp(0, transmitter.emulator()));
-            EmulatedLaser laser = new EmulatedLaser();
-            EmulatorEndpoint laserEndpoint = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiLaserEmulator(laser)));
-            SimReceiverBoard receiver = running.own(SimReceiverBoard.onBench(bench.name(), BATCH_TAGS));
-            EmulatorEndpoint rxEndpoint = running.own(EmulatorEndpoint.pty(workDir, "baud=115200", receiver.emulator()));
-
+            // Only the instruments some device of either side uses are started: a daemon runs one
+            // side, and passes the other with no devices.
+            EmulatorEndpoint txEndpoint = null;
+            EmulatorEndpoint laserEndpoint = null;
             List<DeviceConfig> aliceDevices = new ArrayList<>();
             for (DeviceConfig d : alice.devices()) {
-                aliceDevices.add(switch (d.kind()) {
-                    case PHOTON_SOURCE -> running.rewire(d, "scpi-laser", laserEndpoint);
-                    case INTENSITY_MODULATOR, POLARIZATION_MODULATOR, CHOICE_SOURCE -> running.rewire(d,
-                            "fw-transmitter", txEndpoint);
-                    default -> d;
-                });
+                switch (d.kind()) {
+                    case PHOTON_SOURCE -> {
+                        if (laserEndpoint == null) {
+                            EmulatedLaser laser = new EmulatedLaser();
+                            laserEndpoint = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiLaserEmulator(laser)));
+                        }
+                        aliceDevices.add(running.rewire(d, "scpi-laser", laserEndpoint));
+                    }
+                    case INTENSITY_MODULATOR, POLARIZATION_MODULATOR, CHOICE_SOURCE -> {
+                        if (txEndpoint == null) {
+                            SimTransmitterBoard transmitter = running.own(SimTransmitterBoard.onBench(bench.name()));
+                            txEndpoint = running.own(EmulatorEndpoint.tcp(0, transmitter.emulator()));
+                        }
+                        aliceDevices.add(running.rewire(d, "fw-transmitter", txEndpoint));
+                    }
+                    default -> aliceDevices.add(d);
+                }
             }
+            EmulatorEndpoint rxEndpoint = null;
             List<DeviceConfig> bobDevices = new ArrayList<>();
             for (DeviceConfig d : bob.devices()) {
                 switch (d.kind()) {
-                    case TIME_TAGGER -> bobDevices.add(running.rewire(withDefault(d, "queue_batches",
-                            (long) TAG_QUEUE_BATCHES), "fw-receiver", rxEndpoint));
+                    case TIME_TAGGER -> {
+                        if (rxEndpoint == null) {
+                            SimReceiverBoard receiver = running.own(SimReceiverBoard.onBench(bench.name(), BATCH_TAGS));
+                            rxEndpoint = running.own(EmulatorEndpoint.pty(workDir, "baud=115200", receiver.emulator()));
+                        }
+                        bobDevices.add(running.rewire(withDefault(d, "queue_batches", (long) TAG_QUEUE_BATCHES),
+                                "fw-receiver", rxEndpoint));
+                    }
                     case SINGLE_PHOTON_DETECTOR -> {
                         EmulatedSpad spad = new EmulatedSpad();
                         EmulatorEndpoint endpoint = running.own(EmulatorEndpoint.tcp(0, () -> new ScpiSpadEmulator(spad)));
