@@ -85,6 +85,7 @@ public final class DeviceSupervisor implements AutoCloseable {
     private final ArrayDeque<Fault> history = new ArrayDeque<>();
     private boolean closed;
     private Thread thread;
+    private final java.util.concurrent.atomic.AtomicLong rounds = new java.util.concurrent.atomic.AtomicLong();
 
     /** With the system clock and random jitter on the retry delays. */
     public DeviceSupervisor(String side, List<? extends Device> devices, SupervisionConfig config) {
@@ -125,10 +126,16 @@ public final class DeviceSupervisor implements AutoCloseable {
         }
     }
 
+    /** Rounds of checks the supervisor's own thread has run: a heartbeat of the side's device loop. */
+    public long rounds() {
+        return rounds.get();
+    }
+
     private void loop() {
         try {
             while (true) {
                 long waitNanos = tick();
+                rounds.incrementAndGet();
                 lock.lock();
                 try {
                     if (closed) {

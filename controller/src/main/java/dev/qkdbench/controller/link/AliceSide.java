@@ -8,6 +8,7 @@ import dev.qkdbench.controller.peer.DeviceUnavailableException;
 import dev.qkdbench.controller.peer.PeerRequestHandler;
 import dev.qkdbench.controller.peer.v1.Ack;
 import dev.qkdbench.controller.peer.v1.CascadeStart;
+import dev.qkdbench.controller.peer.v1.BlockStatusResponse;
 import dev.qkdbench.controller.peer.v1.CommitResponse;
 import dev.qkdbench.controller.peer.v1.EstimateRequest;
 import dev.qkdbench.controller.peer.v1.EstimateResponse;
@@ -84,6 +85,10 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
     private byte[] bobBasisBuf = new byte[0];
 
     private final Map<String, AliceBlock> blocks = new ConcurrentHashMap<>();
+    /** The highest frame sifted so far, over every session; -1 before the first. Frame thread only. */
+    private long highestSiftedFrame = -1;
+    /** Why the operator holds key production, or null: while held Alice refuses to sift. */
+    private volatile String hold;
 
     /**
      * @param supervisor watches Alice's devices: while one is down she refuses to sift (Bob pauses),
@@ -109,6 +114,11 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         return ledger;
     }
 
+    /** Blocks closed but not yet committed or aborted; a graceful shutdown waits for them. Any thread. */
+    public int blocksInProgress() {
+        return blocks.size();
+    }
+
     @Override
     public Executor executorFor(PeerMessage request) {
         return switch (request.getBodyCase()) {
@@ -116,7 +126,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
                     DISCARD_OPEN_BLOCK -> frameExecutor;
             // A commit waits for the block's amplification: queued behind it on the amplifying
             // thread, it holds up neither sifting nor the next block's reconciliation.
-            case COMMIT_REQUEST -> amplifyExecutor;
+            case COMMIT_REQUEST, BLOCK_STATUS_REQUEST -> amplifyExecutor;
             default -> blockExecutor;
         };
     }
@@ -137,11 +147,48 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             case END_OF_RUN -> PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
             case SYNC_PROBE -> PeerMessage.newBuilder().setSyncProbeResult(probe(m.getSyncProbe()));
             case DISCARD_OPEN_BLOCK -> discardOpenBlock(m.getBlockId(), m.getDiscardOpenBlock().getReason());
+            case BLOCK_STATUS_REQUEST -> blockStatus(m.getBlockStatusRequest().getBlockIdsList());
             default -> throw new IllegalArgumentException("Alice does not serve " + m.getBodyCase());
         };
     }
 
+    /**
+     * Holds key production (reason non-null) or lets it run (null). While held Alice refuses to
+     * sift, so Bob discards his open block and sifts nothing; her own open block goes with the
+     * next refused frame. Any thread.
+     */
+    public void hold(String reason) {
+        hold = reason;
+    }
+
+    /**
+     * The link dropped: what Bob had open or in post-processing is gone with his session, so it
+     * is dropped here too (recorded as aborted); a reconnecting Bob starts afresh.
+     */
+    @Override
+    public void onDisconnect(Throwable cause) {
+        String why = "peer_lost: " + (cause == null ? "the peer closed the link" : cause.toString());
+        try {
+            frameExecutor.execute(() -> endSession(why));
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Shutting down: nothing left to clean.
+        }
+    }
+
+    /** Drops the open block and every block not yet committed. Runs on the frame thread. */
+    private void endSession(String why) {
+        clearOpenBlock();
+        for (String id : List.copyOf(blocks.keySet())) {
+            AliceBlock b = blocks.remove(id);
+            if (b != null) {
+                ledger.record(b.audit.aborted(why));
+            }
+        }
+    }
+
     private PeerMessage.Builder hello(Hello h) {
+        // A hello begins a session: nothing of an earlier one may mix into its blocks.
+        endSession("peer_lost: a new session began");
         if (h.getProtocolVersion() != PROTOCOL_VERSION) {
             throw new IllegalArgumentException("peer speaks protocol version " + h.getProtocolVersion()
                     + ", this side speaks " + PROTOCOL_VERSION);
@@ -196,6 +243,19 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
                         + "; marker slots are public and never sifted");
             }
         }
+        if (r.getFrame() <= highestSiftedFrame) {
+            // A frame's choices go into one block only: key from the same pulses twice would be
+            // correlated. Bob never asks twice in a session; a new session (a restarted Bob on a
+            // simulated bench, which begins again at slot 0) waits until it reaches new frames.
+            clearOpenBlock();
+            throw new DeviceUnavailableException("frames up to " + highestSiftedFrame
+                    + " were sifted before; waiting for new frames");
+        }
+        String held = hold;
+        if (held != null) {
+            clearOpenBlock();
+            throw new DeviceUnavailableException("paused: " + held);
+        }
         if (!supervisor.healthy()) {
             throw new DeviceUnavailableException(String.valueOf(supervisor.lastFault()));
         }
@@ -207,6 +267,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             throw new DeviceUnavailableException(supervisor.lastFault() + " (while the block was open)");
         }
         readChoices(slotBuf, n, basisBuf, bitBuf, intensityBuf);
+        highestSiftedFrame = r.getFrame();
         if (!blockOpen) {
             blockOpen = true;
             openEpoch = epoch;
@@ -559,6 +620,23 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             ledger.record(b.audit.aborted("store_failed: " + e.getMessage()));
             return CommitResponse.newBuilder().setStored(false).build();
         }
+    }
+
+    /**
+     * Which of these blocks are stored here. Runs on the amplifying thread, behind any commit
+     * still being stored, so the answer includes it.
+     */
+    private PeerMessage.Builder blockStatus(List<String> ids) {
+        if (ids.size() > 10_000) {
+            throw new IllegalArgumentException("block status of " + ids.size() + " blocks asked; at most 10000");
+        }
+        BlockStatusResponse.Builder r = BlockStatusResponse.newBuilder();
+        for (String id : ids) {
+            if (store.hasBlock(id)) {
+                r.addStoredBlockIds(id);
+            }
+        }
+        return PeerMessage.newBuilder().setBlockStatusResponse(r);
     }
 
     private PeerMessage.Builder abort(String id, String reason) {

@@ -14,6 +14,7 @@ import dev.qkdbench.controller.peer.PeerClient;
 import dev.qkdbench.controller.peer.PeerException;
 import dev.qkdbench.controller.peer.v1.AbortBlock;
 import dev.qkdbench.controller.peer.v1.CascadeStart;
+import dev.qkdbench.controller.peer.v1.BlockStatusRequest;
 import dev.qkdbench.controller.peer.v1.CommitRequest;
 import dev.qkdbench.controller.peer.v1.EndOfRun;
 import dev.qkdbench.controller.peer.v1.EstimateRequest;
@@ -59,6 +60,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntPredicate;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,7 +103,13 @@ public final class BobSide implements AutoCloseable {
     private final FrameLedger frameLedger = new FrameLedger();
     private final LinkStats stats;
     private final Faults faults;
-    private final BlockLedger ledger = new BlockLedger();
+    private final BlockLedger ledger;
+    private final String blockIdPrefix;
+    private final Supplier<String> hold;
+    /** Where a commit the link dropped goes (a daemon); null: such a failure ends the run ({@code simulate}). */
+    private final CommitsInDoubt inDoubt;
+    /** The operator's hold seen on the last batch, so a new hold discards the open block once. */
+    private String heldFor;
     private final SecureRandom secureRandom = new SecureRandom();
     private final Squashing squashing;
     /**
@@ -157,6 +165,29 @@ public final class BobSide implements AutoCloseable {
     public BobSide(SideConfig config, TimeTagger tagger, List<SinglePhotonDetector> detectors,
                    PolarizationController polarization, PeerClient peer, KeyStore store, SimulatedBench bench,
                    DeviceSupervisor supervisor, LinkStats stats, Faults faults) {
+        this(config, tagger, detectors, polarization, peer, store, bench, supervisor, stats, faults, new BlockLedger(),
+                "", () -> null, null);
+    }
+
+    /**
+     * For a daemon, whose sides outlive one peer session.
+     *
+     * @param ledger        where block audits go (shared by the sessions of one daemon)
+     * @param blockIdPrefix put before every block id, so ids stay unique across sessions and
+     *                      restarts (the key store refuses a block id twice)
+     * @param hold          why key production is held by the operator right now, or null: while
+     *                      held nothing is sifted and the open block is discarded on both sides
+     * @param inDoubt       blocks whose commit a dropped link interrupted, resolved by the next
+     *                      session's {@link #resolveCommitsInDoubt()}
+     */
+    public BobSide(SideConfig config, TimeTagger tagger, List<SinglePhotonDetector> detectors,
+                   PolarizationController polarization, PeerClient peer, KeyStore store, SimulatedBench bench,
+                   DeviceSupervisor supervisor, LinkStats stats, Faults faults, BlockLedger ledger,
+                   String blockIdPrefix, Supplier<String> hold, CommitsInDoubt inDoubt) {
+        this.inDoubt = inDoubt;
+        this.ledger = ledger;
+        this.blockIdPrefix = blockIdPrefix;
+        this.hold = hold;
         this.config = config;
         this.tagger = tagger;
         this.detectorOfChannel = wiring(config, detectors);
@@ -256,9 +287,42 @@ public final class BobSide implements AutoCloseable {
         return blockId(blockSeq);
     }
 
-    /** Block ids are {@code b-} and six digits, so they order as strings as they were given. */
-    private static String blockId(int seq) {
-        return String.format("b-%06d", seq);
+    /**
+     * Block ids are the session's prefix, {@code b-} and six digits, so within a session they order
+     * as strings as they were given.
+     */
+    private String blockId(int seq) {
+        return blockIdPrefix + String.format("b-%06d", seq);
+    }
+
+    /**
+     * Settles the blocks an earlier session left in doubt: asks Alice which she stored, keeps
+     * those, erases the others from Bob's store, and records each outcome. Call after
+     * {@link #hello()}, before {@link #run()}.
+     */
+    public void resolveCommitsInDoubt() {
+        if (inDoubt == null || inDoubt.size() == 0) {
+            return;
+        }
+        List<String> ids = inDoubt.ids();
+        java.util.Set<String> stored = new java.util.HashSet<>(peer.call(PeerMessage.newBuilder()
+                .setBlockStatusRequest(BlockStatusRequest.newBuilder().addAllBlockIds(ids)), CALL_TIMEOUT)
+                .getBlockStatusResponse().getStoredBlockIdsList());
+        for (String id : ids) {
+            CommitsInDoubt.Pending p = inDoubt.remove(id);
+            if (p == null) {
+                continue;
+            }
+            if (stored.contains(id)) {
+                ledger.record(p.audit().ok(p.storedBits()));
+                log.info("block {}: Alice confirms she stored it; kept", id);
+            } else {
+                store.deleteBlock(id);
+                ledger.record(p.audit().aborted("peer_lost: the link failed during the commit and Alice had not "
+                        + "stored the block"));
+                log.warn("block {}: Alice had not stored it; erased here too", id);
+            }
+        }
     }
 
     /** Agrees protocol version and parameters with Alice. */
@@ -328,8 +392,15 @@ public final class BobSide implements AutoCloseable {
                     seenFaults = faultEpoch;
                     discardOpenBlock(supervisor.lastFault());
                 }
-                // While a device is down the tags still keep the timing locked, but none is sifted.
-                boolean paused = !supervisor.healthy();
+                countClicks(batch);
+                String held = hold.get();
+                if (held != null && !held.equals(heldFor)) {
+                    discardOpenBlock("paused: " + held);
+                }
+                heldFor = held;
+                // While a device is down (or the operator holds production) the tags still keep
+                // the timing locked, but none is sifted.
+                boolean paused = !supervisor.healthy() || held != null;
                 if (paused) {
                     pendingSlot = -1;
                 }
@@ -365,6 +436,27 @@ public final class BobSide implements AutoCloseable {
             publish();
             frameLedger.acquisitionEnded();
         }
+    }
+
+    /** Adds the batch's clicks per detector (H, V, D, A) to the stats, once per batch. */
+    private void countClicks(TagBatch batch) {
+        long h = 0;
+        long v = 0;
+        long d = 0;
+        long a = 0;
+        for (int i = 0; i < batch.size; i++) {
+            switch (detectorOfChannel[batch.channel[i] & 0xFF]) {
+                case 0 -> h++;
+                case 1 -> v++;
+                case 2 -> d++;
+                case 3 -> a++;
+                default -> { }
+            }
+        }
+        stats.clicks.addAndGet(0, h);
+        stats.clicks.addAndGet(1, v);
+        stats.clicks.addAndGet(2, d);
+        stats.clicks.addAndGet(3, a);
     }
 
     /** Groups one batch's assigned tags into detections (slot, click mask), never sifting marker slots. */
@@ -801,14 +893,26 @@ public final class BobSide implements AutoCloseable {
             finalKeys.get(0)[0] ^= 1;
         }
         store.storeBlock(id, keyIds, finalKeys);
-        boolean aliceStored = peer.call(PeerMessage.newBuilder().setBlockId(id)
-                .setCommitRequest(CommitRequest.getDefaultInstance()), CALL_TIMEOUT).getCommitResponse().getStored();
+        long storedBits = (long) finalKeys.size() * keySize;
+        boolean aliceStored;
+        try {
+            aliceStored = peer.call(PeerMessage.newBuilder().setBlockId(id)
+                    .setCommitRequest(CommitRequest.getDefaultInstance()), CALL_TIMEOUT).getCommitResponse().getStored();
+        } catch (PeerException e) {
+            if (inDoubt == null) {
+                throw e;
+            }
+            // Alice may or may not have stored it: keep this copy until the next session asks her.
+            inDoubt.add(id, b.audit, storedBits);
+            log.warn("block {}: the link failed during its commit ({}); kept until Alice confirms it", id,
+                    e.getMessage());
+            return;
+        }
         if (!aliceStored) {
             store.deleteBlock(id);
             ledger.record(b.audit.aborted("store_failed: Alice could not store the block"));
             return;
         }
-        long storedBits = (long) finalKeys.size() * keySize;
         ledger.record(b.audit.ok(storedBits));
         stats.finalKeyBits.addAndGet(length);
         log.info("block {}: {}, amplification {} ms)", id, summary, (amplifiedAt - amplifyFrom) / 1_000_000);

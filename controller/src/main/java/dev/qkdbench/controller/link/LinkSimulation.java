@@ -111,26 +111,9 @@ public final class LinkSimulation {
                 alice = emulated.alice();
                 bob = emulated.bob();
             }
-            ChoiceSource choices = openAlice(alice, registry, opened);
+            ChoiceSource choices = SideDevices.openAlice(alice, registry, opened);
             List<Device> aliceDevices = List.copyOf(opened);
-            TimeTagger tagger = null;
-            PolarizationController polarization = null;
-            List<SinglePhotonDetector> detectors = new ArrayList<>();
-            for (DeviceConfig dc : bob.devices()) {
-                Device d = registry.open(dc);
-                opened.add(d);
-                if (d instanceof TimeTagger t) {
-                    tagger = t;
-                } else if (d instanceof SinglePhotonDetector det) {
-                    detectors.add(det);
-                } else if (d instanceof PolarizationController pc) {
-                    polarization = pc;
-                }
-            }
-            if (tagger == null) {
-                throw new ConfigException(bob.devices().isEmpty() ? null : bob.devices().get(0).location(),
-                        "bob.devices", "Bob needs a time_tagger");
-            }
+            SideDevices.Bob bobOpened = SideDevices.openBob(bob, registry, opened);
             List<Device> bobDevices = opened.subList(aliceDevices.size(), opened.size());
             try (DeviceSupervisor aliceSupervisor = new DeviceSupervisor("alice", aliceDevices, alice.supervision());
                  DeviceSupervisor bobSupervisor = new DeviceSupervisor("bob", List.copyOf(bobDevices),
@@ -138,7 +121,8 @@ public final class LinkSimulation {
                  AliceSide aliceSide = new AliceSide(alice, choices, aliceStore, aliceSupervisor);
                  PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), aliceSide);
                  PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE);
-                 BobSide bobSide = new BobSide(bob, tagger, detectors, polarization, client, bobStore, bench,
+                 BobSide bobSide = new BobSide(bob, bobOpened.tagger(), bobOpened.detectors(), bobOpened.polarization(),
+                         client, bobStore, bench,
                          bobSupervisor, stats, options.faults())) {
                 bobSide.hello();
                 aliceSupervisor.start();
@@ -179,36 +163,6 @@ public final class LinkSimulation {
         } catch (java.io.IOException e) {
             throw new IllegalStateException("cannot start the device emulators: " + e.getMessage(), e);
         }
-    }
-
-    private static ChoiceSource openAlice(SideConfig alice, DriverRegistry registry, List<Device> opened) {
-        ChoiceSource choices = null;
-        for (DeviceConfig dc : alice.devices()) {
-            Device d = registry.open(dc);
-            opened.add(d);
-            if (d instanceof PhotonSource s) {
-                s.setClockRateHz(alice.protocol().clockHz());
-            }
-            if (d instanceof IntensityModulator im) {
-                im.setIntensities(alice.protocol().intensities());
-            }
-            if (d instanceof PolarizationModulator pm) {
-                pm.setKeyBasisProbability(alice.protocol().keyBasisProbability());
-            }
-            if (d instanceof ChoiceSource c) {
-                choices = c;
-            }
-        }
-        for (Device d : opened) {
-            if (d instanceof PhotonSource s) {
-                s.setEmitting(true);
-            }
-        }
-        if (choices == null) {
-            throw new ConfigException(alice.devices().isEmpty() ? null : alice.devices().get(0).location(),
-                    "alice.devices", "Alice needs a choice_source");
-        }
-        return choices;
     }
 
     /** The bench the {@code sim:<name>} addresses name; all sim devices must name the same one. */

@@ -1,10 +1,13 @@
 package dev.qkdbench.controller.link;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /** Live counters of a running link, read by the progress line and the summary. Thread-safe. */
 public final class LinkStats {
     public final AtomicLong detections = new AtomicLong();
+    /** Tags from each detector, in the order H, V, D, A (a detector's count rate, locked or not). */
+    public final AtomicLongArray clicks = new AtomicLongArray(4);
     public final AtomicLong siftedBits = new AtomicLong();
     public final AtomicLong testBits = new AtomicLong();
     public final AtomicLong testErrors = new AtomicLong();
