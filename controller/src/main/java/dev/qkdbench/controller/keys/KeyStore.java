@@ -14,15 +14,33 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One side's store of secret keys in an embedded SQLite database (DESIGN §8): WAL journal with
  * {@code synchronous=FULL} so a stored block survives power loss, file mode 0600, keys stored a
  * block at a time in one transaction (a block's keys are all visible or none are), delivered at
  * most once and erased when taken. Key IDs are chosen by Alice and identical on both sides.
+ *
+ * <p>ETSI GS QKD 014 delivery keeps its bookkeeping here too, each step one transaction so that a
+ * refused or failed request changes nothing:
+ * <ul>
+ *   <li>{@linkplain #assign assignments}: which master SAE and slave SAEs a delivered key (one or
+ *       more stored keys concatenated) is for. Only Alice's store holds them: she is the single
+ *       authority, so both sides agree whichever KME the master asked.</li>
+ *   <li>{@linkplain #deliver deliveries}: which SAE took which key on this side. A key is given
+ *       to each entitled SAE at most once and its bytes are erased once all of them have it.</li>
+ * </ul>
+ * An assigned key stays stored until delivered but is no longer {@linkplain #unassignedKeyCount
+ * available}.
  *
  * <p>Thread-safe: every method synchronizes on the store.
  */
@@ -41,10 +59,31 @@ public final class KeyStore implements AutoCloseable {
               key_count  INTEGER NOT NULL,
               stored_ms  INTEGER NOT NULL
             );
+            CREATE TABLE IF NOT EXISTS assignments (
+              key_id      TEXT PRIMARY KEY,
+              master_side TEXT NOT NULL,
+              master_sae  TEXT NOT NULL,
+              slave_saes  TEXT NOT NULL,
+              created_ms  INTEGER NOT NULL
+            );
+            CREATE TABLE IF NOT EXISTS assigned_keys (
+              stored_key_id TEXT PRIMARY KEY,
+              key_id        TEXT NOT NULL REFERENCES assignments(key_id) ON DELETE CASCADE,
+              position      INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS assigned_keys_by_key ON assigned_keys(key_id, position);
+            CREATE TABLE IF NOT EXISTS deliveries (
+              key_id       TEXT NOT NULL,
+              sae_id       TEXT NOT NULL,
+              delivered_ms INTEGER NOT NULL,
+              PRIMARY KEY (key_id, sae_id)
+            );
             """;
 
     private final Path file;
     private final Connection db;
+    /** Prepared statements of the ETSI bookkeeping, by SQL; used under the store's lock only. */
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
     private long nextSeq;
 
     private KeyStore(Path file, Connection db) throws SQLException {
@@ -253,12 +292,466 @@ public final class KeyStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Stored keys not assigned to any SAE: what {@link #assign} can still hand out. Meaningful in
+     * the authority's (Alice's) store; elsewhere an upper bound, since assignments live there.
+     */
+    public synchronized long unassignedKeyCount() {
+        return countUnassigned();
+    }
+
+    private long countUnassigned() {
+        return scalar("SELECT COUNT(*) FROM keys k WHERE NOT EXISTS "
+                + "(SELECT 1 FROM assigned_keys a WHERE a.stored_key_id = k.key_id)");
+    }
+
+    /**
+     * Assigns {@code number} keys to a master SAE and its slaves in one transaction: picks the
+     * {@code number * unitsPerKey} oldest stored keys not yet assigned and groups them, in order,
+     * {@code unitsPerKey} to a delivered key named after its first stored key.
+     *
+     * @param masterSide where the master takes its copy ("alice" or "bob")
+     * @param slaveSaes  the slave and any additional slaves, none containing a comma
+     * @return the assignments, oldest first; empty, with nothing recorded, when fewer keys are
+     *         unassigned than asked for
+     * @throws IllegalArgumentException when a count is not positive or an SAE ID is empty or holds a comma
+     * @throws KeyStoreException        on I/O failure (nothing recorded)
+     */
+    public synchronized Optional<List<Assignment>> assign(String masterSide, String masterSae, List<String> slaveSaes,
+                                                          int number, int unitsPerKey) {
+        checkAssignment(masterSide, masterSae, slaveSaes, number, unitsPerKey);
+        return transaction("assign " + number + " keys of " + unitsPerKey + " stored keys", () -> {
+            Picked picked = pickUnassigned((long) number * unitsPerKey);
+            return picked == null ? Optional.<List<Assignment>>empty()
+                    : Optional.of(record(picked.ids(), masterSide, masterSae, slaveSaes, number, unitsPerKey));
+        });
+    }
+
+    /**
+     * {@link #assign} and {@link #deliver} of the master's copies in one transaction, for the KME
+     * that is both the assignment authority and the master side (Alice's, asked by a master): one
+     * commit, so one fsync, instead of two, and no assignment to withdraw if the delivery fails.
+     *
+     * @return {@link Delivery.Delivered} with the new keys' IDs and bytes; or, with nothing
+     *         recorded nor erased, {@link Delivery.NotEnoughKeys}, {@link Delivery.Missing} or
+     *         {@link Delivery.WrongSize}
+     * @throws IllegalArgumentException as {@link #assign}
+     * @throws KeyStoreException        on I/O failure (nothing recorded nor erased)
+     */
+    public synchronized Delivery assignAndDeliver(String masterSide, String masterSae, List<String> slaveSaes,
+                                                  int number, int unitsPerKey, int storedKeyBytes) {
+        checkAssignment(masterSide, masterSae, slaveSaes, number, unitsPerKey);
+        requirePositiveKeyBytes(storedKeyBytes);
+        try {
+            return transaction("assign and deliver " + number + " keys to " + masterSae, () -> {
+                Picked picked = pickUnassigned((long) number * unitsPerKey);
+                if (picked == null) {
+                    throw new Refusal(new Delivery.NotEnoughKeys((long) number * unitsPerKey, countUnassigned()));
+                }
+                List<Assignment> made = record(picked.ids(), masterSide, masterSae, slaveSaes, number, unitsPerKey);
+                // Fresh assignments: no SAE can have had them, and the master is their only taker
+                // on this side, so its delivery is recorded and the bytes erased at once.
+                List<String> ids = new ArrayList<>(number);
+                List<byte[]> keys = new ArrayList<>(number);
+                PreparedStatement delivered = statement("INSERT INTO deliveries(key_id, sae_id, delivered_ms) VALUES (?, ?, ?)");
+                PreparedStatement erase = statement("DELETE FROM keys WHERE key_id = ?");
+                long now = System.currentTimeMillis();
+                for (int i = 0; i < number; i++) {
+                    Assignment a = made.get(i);
+                    byte[] key = new byte[unitsPerKey * storedKeyBytes];
+                    for (int j = 0; j < unitsPerKey; j++) {
+                        byte[] part = picked.bytes().get(i * unitsPerKey + j);
+                        if (part.length != storedKeyBytes) {
+                            throw new Refusal(new Delivery.WrongSize(a.keyId(), a.storedKeyIds().get(j), part.length));
+                        }
+                        System.arraycopy(part, 0, key, j * storedKeyBytes, storedKeyBytes);
+                        erase.setString(1, a.storedKeyIds().get(j));
+                        erase.addBatch();
+                    }
+                    delivered.setString(1, a.keyId());
+                    delivered.setString(2, masterSae);
+                    delivered.setLong(3, now);
+                    delivered.addBatch();
+                    ids.add(a.keyId());
+                    keys.add(key);
+                }
+                delivered.executeBatch();
+                erase.executeBatch();
+                return new Delivery.Delivered(ids, keys);
+            });
+        } catch (Refusal r) {
+            return r.outcome;
+        }
+    }
+
+    private static void checkAssignment(String masterSide, String masterSae, List<String> slaveSaes, int number,
+                                        int unitsPerKey) {
+        Objects.requireNonNull(masterSide, "masterSide");
+        requireListable("master SAE", masterSae);
+        if (slaveSaes.isEmpty()) {
+            throw new IllegalArgumentException("an assignment needs at least one slave SAE, found none");
+        }
+        slaveSaes.forEach(sae -> requireListable("slave SAE", sae));
+        if (number <= 0 || unitsPerKey <= 0) {
+            throw new IllegalArgumentException("expected a positive number of keys and of stored keys per key, found "
+                    + number + " and " + unitsPerKey);
+        }
+    }
+
+    /** The oldest unassigned stored keys, IDs and bytes, in order. */
+    private record Picked(List<String> ids, List<byte[]> bytes) {
+    }
+
+    /** Within a transaction: the {@code wanted} oldest unassigned stored keys, or null when fewer exist. */
+    private Picked pickUnassigned(long wanted) throws SQLException {
+        List<String> ids = new ArrayList<>();
+        List<byte[]> bytes = new ArrayList<>();
+        PreparedStatement s = statement("SELECT key_id, key_bytes FROM keys k WHERE NOT EXISTS "
+                + "(SELECT 1 FROM assigned_keys a WHERE a.stored_key_id = k.key_id) ORDER BY seq LIMIT ?");
+        s.setLong(1, wanted);
+        try (ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+                bytes.add(rs.getBytes(2));
+            }
+        }
+        return ids.size() < wanted ? null : new Picked(ids, bytes);
+    }
+
+    /** Within a transaction: records {@code number} assignments of {@code unitsPerKey} of {@code picked} each. */
+    private List<Assignment> record(List<String> picked, String masterSide, String masterSae, List<String> slaveSaes,
+                                    int number, int unitsPerKey) throws SQLException {
+        long now = System.currentTimeMillis();
+        String slaves = String.join(",", slaveSaes);
+        List<Assignment> out = new ArrayList<>(number);
+        PreparedStatement a = statement("INSERT INTO assignments(key_id, master_side, master_sae, slave_saes, created_ms) "
+                + "VALUES (?, ?, ?, ?, ?)");
+        PreparedStatement k = statement("INSERT INTO assigned_keys(stored_key_id, key_id, position) VALUES (?, ?, ?)");
+        for (int i = 0; i < number; i++) {
+            List<String> stored = picked.subList(i * unitsPerKey, (i + 1) * unitsPerKey);
+            String keyId = stored.get(0);
+            a.setString(1, keyId);
+            a.setString(2, masterSide);
+            a.setString(3, masterSae);
+            a.setString(4, slaves);
+            a.setLong(5, now);
+            a.addBatch();
+            for (int j = 0; j < stored.size(); j++) {
+                k.setString(1, stored.get(j));
+                k.setString(2, keyId);
+                k.setInt(3, j);
+                k.addBatch();
+            }
+            out.add(new Assignment(keyId, masterSide, masterSae, slaveSaes, stored, now));
+        }
+        a.executeBatch();
+        k.executeBatch();
+        return List.copyOf(out);
+    }
+
+    /**
+     * A statement of the ETSI bookkeeping, prepared once and kept: these run a few times per
+     * request, and preparing costs as much as running them. Its parameters and any batch left
+     * over from a failed transaction are cleared before it is handed out.
+     */
+    private PreparedStatement statement(String sql) throws SQLException {
+        PreparedStatement s = statements.get(sql);
+        if (s == null) {
+            s = db.prepareStatement(sql);
+            statements.put(sql, s);
+        }
+        s.clearParameters();
+        s.clearBatch();
+        return s;
+    }
+
+    private static void requireListable(String what, String saeId) {
+        if (saeId == null || saeId.isEmpty() || saeId.indexOf(',') >= 0) {
+            throw new IllegalArgumentException(what + ": expected a non-empty ID without commas, found "
+                    + (saeId == null ? "nothing" : "\"" + saeId + "\""));
+        }
+    }
+
+    /**
+     * The assignments of these key IDs, by key ID; IDs never assigned here are absent.
+     *
+     * @throws KeyStoreException on I/O failure
+     */
+    public synchronized Map<String, Assignment> assignments(Collection<String> keyIds) {
+        Map<String, Assignment> out = new LinkedHashMap<>();
+        try {
+            PreparedStatement a = statement(
+                    "SELECT master_side, master_sae, slave_saes, created_ms FROM assignments WHERE key_id = ?");
+            PreparedStatement k = statement("SELECT stored_key_id FROM assigned_keys WHERE key_id = ? ORDER BY position");
+            for (String keyId : keyIds) {
+                if (out.containsKey(keyId)) {
+                    continue;
+                }
+                a.setString(1, keyId);
+                try (ResultSet rs = a.executeQuery()) {
+                    if (!rs.next()) {
+                        continue;
+                    }
+                    List<String> stored = new ArrayList<>();
+                    k.setString(1, keyId);
+                    try (ResultSet ks = k.executeQuery()) {
+                        while (ks.next()) {
+                            stored.add(ks.getString(1));
+                        }
+                    }
+                    out.put(keyId, new Assignment(keyId, rs.getString(1), rs.getString(2),
+                            List.of(rs.getString(3).split(",")), stored, rs.getLong(4)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new KeyStoreException("key store " + file + ": cannot look up assignments: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * Withdraws assignments no SAE has taken a copy of here, for a request that failed after its
+     * keys were assigned: those keys become available again. Assignments with a delivery recorded
+     * in this store, or unknown, are left alone. Returns how many were withdrawn.
+     *
+     * @throws KeyStoreException on I/O failure (nothing withdrawn)
+     */
+    public synchronized int release(Collection<String> keyIds) {
+        return transaction("release " + keyIds.size() + " assignments", () -> {
+            int n = 0;
+            PreparedStatement del = statement("DELETE FROM assignments WHERE key_id = ? AND NOT EXISTS "
+                    + "(SELECT 1 FROM deliveries d WHERE d.key_id = assignments.key_id)");
+            for (String keyId : keyIds) {
+                del.setString(1, keyId);
+                n += del.executeUpdate();
+            }
+            return n;
+        });
+    }
+
+    /**
+     * Delivers keys to one SAE, all or nothing, in one transaction: for each key, checks this SAE
+     * has not had it before, concatenates its stored keys' bytes in order, records the delivery,
+     * and erases the stored keys once every SAE entitled to the key on this side has it (so the
+     * bytes live on no longer than needed, yet each SAE gets them exactly once).
+     *
+     * @param keys           the keys asked for, in the order to deliver them
+     * @param saeId          the SAE taking them
+     * @param storedKeyBytes the size every stored key must have; a stored key of another size is
+     *                       refused ({@link Delivery.WrongSize}) rather than delivered short
+     * @return {@link Delivery.Delivered} with the bytes, or why nothing was delivered (then nothing
+     *         was recorded nor erased)
+     * @throws KeyStoreException on I/O failure (nothing recorded nor erased)
+     */
+    public synchronized Delivery deliver(List<DeliveryRequest> keys, String saeId, int storedKeyBytes) {
+        Objects.requireNonNull(saeId, "saeId");
+        requirePositiveKeyBytes(storedKeyBytes);
+        try {
+            return transaction("deliver " + keys.size() + " keys to " + saeId,
+                    () -> deliverInTransaction(keys, saeId, storedKeyBytes));
+        } catch (Refusal r) {
+            return r.outcome;
+        }
+    }
+
+    private static void requirePositiveKeyBytes(int storedKeyBytes) {
+        if (storedKeyBytes <= 0) {
+            throw new IllegalArgumentException("stored key size: expected a positive number of bytes, found "
+                    + storedKeyBytes);
+        }
+    }
+
+    /** Within a transaction: delivers, or throws a {@link Refusal} to roll everything back. */
+    private Delivery.Delivered deliverInTransaction(List<DeliveryRequest> keys, String saeId, int storedKeyBytes)
+            throws SQLException {
+        long now = System.currentTimeMillis();
+        List<String> ids = new ArrayList<>(keys.size());
+        List<byte[]> out = new ArrayList<>(keys.size());
+        PreparedStatement seen = statement("SELECT 1 FROM deliveries WHERE key_id = ? AND sae_id = ?");
+        PreparedStatement get = statement("SELECT key_bytes FROM keys WHERE key_id = ?");
+        PreparedStatement record = statement("INSERT INTO deliveries(key_id, sae_id, delivered_ms) VALUES (?, ?, ?)");
+        PreparedStatement takers = statement("SELECT sae_id FROM deliveries WHERE key_id = ?");
+        PreparedStatement erase = statement("DELETE FROM keys WHERE key_id = ?");
+        for (DeliveryRequest r : keys) {
+            seen.setString(1, r.keyId());
+            seen.setString(2, saeId);
+            try (ResultSet rs = seen.executeQuery()) {
+                if (rs.next()) {
+                    throw new Refusal(new Delivery.AlreadyDelivered(r.keyId()));
+                }
+            }
+            byte[] key = new byte[r.storedKeyIds().size() * storedKeyBytes];
+            int at = 0;
+            for (String storedId : r.storedKeyIds()) {
+                get.setString(1, storedId);
+                try (ResultSet rs = get.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new Refusal(new Delivery.Missing(r.keyId(), storedId));
+                    }
+                    byte[] part = rs.getBytes(1);
+                    if (part.length != storedKeyBytes) {
+                        throw new Refusal(new Delivery.WrongSize(r.keyId(), storedId, part.length));
+                    }
+                    System.arraycopy(part, 0, key, at, part.length);
+                    at += part.length;
+                }
+            }
+            record.setString(1, r.keyId());
+            record.setString(2, saeId);
+            record.setLong(3, now);
+            record.executeUpdate();
+            Set<String> have = new HashSet<>();
+            takers.setString(1, r.keyId());
+            try (ResultSet rs = takers.executeQuery()) {
+                while (rs.next()) {
+                    have.add(rs.getString(1));
+                }
+            }
+            if (have.containsAll(r.entitledSaes())) {
+                for (String storedId : r.storedKeyIds()) {
+                    erase.setString(1, storedId);
+                    erase.executeUpdate();
+                }
+            }
+            ids.add(r.keyId());
+            out.add(key);
+        }
+        return new Delivery.Delivered(ids, out);
+    }
+
+    /** Whether {@code saeId} took key {@code keyId} from this store. */
+    public synchronized boolean wasDelivered(String keyId, String saeId) {
+        try {
+            PreparedStatement s = statement("SELECT 1 FROM deliveries WHERE key_id = ? AND sae_id = ?");
+            s.setString(1, keyId);
+            s.setString(2, saeId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Unwinds a delivery's transaction, carrying why nothing is delivered. */
+    private static final class Refusal extends RuntimeException {
+        private final Delivery outcome;
+
+        Refusal(Delivery outcome) {
+            super(null, null, false, false);
+            this.outcome = outcome;
+        }
+    }
+
+    private interface SqlWork<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws
+     * (a {@link RuntimeException} is rethrown as is, an {@link SQLException} as a
+     * {@link KeyStoreException} naming {@code what} and the file).
+     */
+    private <T> T transaction(String what, SqlWork<T> work) {
+        try {
+            db.setAutoCommit(false);
+            try {
+                T result = work.run();
+                db.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new KeyStoreException("key store " + file + ": cannot " + what + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public synchronized void close() {
         try {
+            for (PreparedStatement st : statements.values()) {
+                st.close();
+            }
+            statements.clear();
             db.close();
         } catch (SQLException e) {
             throw new KeyStoreException("cannot close key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Which SAEs a delivered key is for (ETSI GS QKD 014 §5), as recorded by {@link #assign}.
+     *
+     * @param keyId        the delivered key's ID: its first stored key's
+     * @param masterSide   where the master SAE takes its copy ("alice" or "bob")
+     * @param slaveSaes    the slave SAE and any additional slaves
+     * @param storedKeyIds the stored keys concatenated, in order
+     * @param createdMs    when it was assigned, ms since the epoch
+     */
+    public record Assignment(String keyId, String masterSide, String masterSae, List<String> slaveSaes,
+                             List<String> storedKeyIds, long createdMs) {
+        public Assignment {
+            slaveSaes = List.copyOf(slaveSaes);
+            storedKeyIds = List.copyOf(storedKeyIds);
+        }
+    }
+
+    /**
+     * One key to {@link #deliver}.
+     *
+     * @param keyId        the delivered key's ID
+     * @param storedKeyIds its stored keys, concatenated in this order
+     * @param entitledSaes every SAE that takes a copy of it on this side: its bytes are erased
+     *                     once all of them have
+     */
+    public record DeliveryRequest(String keyId, List<String> storedKeyIds, Set<String> entitledSaes) {
+        public DeliveryRequest {
+            Objects.requireNonNull(keyId, "keyId");
+            storedKeyIds = List.copyOf(storedKeyIds);
+            entitledSaes = Set.copyOf(entitledSaes);
+            if (storedKeyIds.isEmpty() || entitledSaes.isEmpty()) {
+                throw new IllegalArgumentException("key " + keyId + ": expected stored keys and entitled SAEs, found "
+                        + storedKeyIds + " and " + entitledSaes);
+            }
+        }
+    }
+
+    /** What {@link #deliver} did: delivered every key, or nothing and why. */
+    public sealed interface Delivery {
+        /** Every key asked for, in order, with its ID; each the concatenation of its stored keys. */
+        record Delivered(List<String> keyIds, List<byte[]> keys) implements Delivery {
+            public Delivered {
+                keyIds = List.copyOf(keyIds);
+                keys = keys.stream().map(byte[]::clone).toList();
+                if (keyIds.size() != keys.size()) {
+                    throw new IllegalArgumentException(keyIds.size() + " key IDs for " + keys.size() + " keys");
+                }
+            }
+
+            @Override
+            public List<byte[]> keys() {
+                return keys.stream().map(byte[]::clone).toList();
+            }
+        }
+
+        /** Fewer stored keys are unassigned than the assignment needs. */
+        record NotEnoughKeys(long wantedStoredKeys, long availableStoredKeys) implements Delivery {
+        }
+
+        /** The SAE took this key before: a key goes to each SAE at most once. */
+        record AlreadyDelivered(String keyId) implements Delivery {
+        }
+
+        /** A stored key of this key is not (or no longer) in this store. */
+        record Missing(String keyId, String storedKeyId) implements Delivery {
+        }
+
+        /** A stored key of this key has {@code bytes} bytes, not the configured size. */
+        record WrongSize(String keyId, String storedKeyId, int bytes) implements Delivery {
         }
     }
 
