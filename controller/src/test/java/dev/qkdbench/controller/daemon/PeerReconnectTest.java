@@ -1,0 +1,202 @@
+package dev.qkdbench.controller.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.qkdbench.config.ConfigLoader;
+import dev.qkdbench.config.SideConfig;
+import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.link.BlockAudit;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The peer link drops under a running link (a proxy between the daemons closes every connection):
+ * the blocks in flight are aborted on both sides, Bob reconnects by himself, key production
+ * resumes, and the two stores still hold the same keys. Both daemons run in this process, each on
+ * its own simulated bench from the same seed, as two processes would.
+ */
+class PeerReconnectTest {
+    private static final Path EXAMPLES = Path.of("..", "config", "examples");
+    private static final Duration DEADLINE = Duration.ofSeconds(120);
+
+    @TempDir
+    Path dir;
+    private SideDaemon alice;
+    private SideDaemon bob;
+    private DroppingProxy proxy;
+
+    @AfterEach
+    void stop() throws IOException {
+        if (bob != null) {
+            bob.shutdown();
+        }
+        if (alice != null) {
+            alice.shutdown();
+        }
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    @Test
+    void bobReconnectsAfterTheLinkDropsAndKeyProductionResumes() throws Exception {
+        SideConfig aliceConfig = side("alice", "port = 7300", "port = 0");
+        alice = SideDaemon.open(aliceConfig, new SideDaemon.Options(null, false, dir));
+        CompletableFuture<Void> aliceUp = CompletableFuture.runAsync(() -> {
+            try {
+                alice.connectPeer();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await("Alice listening", () -> alice.peerPort() != 0);
+        proxy = new DroppingProxy(alice.peerPort());
+        bob = SideDaemon.open(side("bob", "port = 7300", "port = " + proxy.port()),
+                new SideDaemon.Options(null, false, dir));
+        bob.connectPeer();
+        aliceUp.get();
+
+        await("key before the drop", () -> bob.status().keyStore().keys() > 0 && alice.status().keyStore().keys() > 0);
+        long okBefore = bob.status().blocksOk();
+        proxy.dropAll();
+        await("Bob reconnected", () -> bob.status().peer().reconnectsTotal() >= 1 && bob.status().peer().connected());
+        long okAtReconnect = bob.status().blocksOk();
+        await("a block stored after the reconnection", () -> bob.status().blocksOk() > okAtReconnect);
+        assertTrue(alice.status().peer().reconnectsTotal() >= 1, "Alice saw a second session");
+        assertTrue(okBefore >= 1);
+
+        bob.shutdown();
+        alice.shutdown();
+        try (KeyStore a = KeyStore.open(dir.resolve("alice-keys.db"));
+             KeyStore b = KeyStore.open(dir.resolve("bob-keys.db"))) {
+            assertEquals(blocksOf(a), blocksOf(b), "the stores hold the same blocks after the drop");
+            assertEquals(a.list(), b.list(), "the stores agree after the drop");
+            // Every stored block's ID is unique across the two sessions and names its session.
+            List<String> sessions = bob.recentBlocks(1000).stream().filter(BlockAudit::ok).map(BlockAudit::id)
+                    .map(id -> id.substring(0, id.indexOf("-b-"))).distinct().toList();
+            assertTrue(sessions.size() >= 2, "blocks from two sessions: " + sessions);
+        }
+    }
+
+    /** The store's block IDs with their key counts, for a readable difference. */
+    private static java.util.Map<String, Long> blocksOf(KeyStore store) {
+        return store.list().stream().collect(java.util.stream.Collectors.groupingBy(KeyStore.StoredKey::blockId,
+                java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+    }
+
+    /** The example side file with its own simulated bench, store and 10^6-bit blocks; HTTP off. */
+    private SideConfig side(String name, String from, String to) throws IOException {
+        String text = Files.readString(EXAMPLES.resolve(name + ".toml"))
+                .replace(from, to)
+                .replace("address = \"sim:default\"", "address = \"sim:" + name + "-bench\"")
+                .replace("block_bits = 4_000_000", "block_bits = 1_000_000")
+                .replace("path = \"" + name + "-keys.db\"", "path = \"" + dir.resolve(name + "-keys.db") + "\"")
+                .replace("port = 7380", "port = 0")
+                .replace("port = 7381", "port = 0");
+        Path file = dir.resolve(name + ".toml");
+        Files.writeString(file, text);
+        SideConfig c = ConfigLoader.loadSide(file);
+        assertEquals(0, c.http().port(), "HTTP stays off in this test");
+        return c;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail("timed out waiting for: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** A loopback TCP proxy to one port that can close every connection it carries at once. */
+    private static final class DroppingProxy implements AutoCloseable {
+        private final ServerSocket server;
+        private final int target;
+        private final List<Socket> open = new CopyOnWriteArrayList<>();
+
+        DroppingProxy(int target) throws IOException {
+            this.target = target;
+            this.server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
+            Thread accept = new Thread(this::accept, "proxy-accept");
+            accept.setDaemon(true);
+            accept.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        private void accept() {
+            try {
+                while (true) {
+                    Socket in = server.accept();
+                    Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
+                    open.add(in);
+                    open.add(out);
+                    pump(in, out);
+                    pump(out, in);
+                }
+            } catch (IOException e) {
+                // closed
+            }
+        }
+
+        private void pump(Socket from, Socket to) {
+            Thread t = new Thread(() -> {
+                byte[] buf = new byte[1 << 16];
+                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
+                    int n;
+                    while ((n = i.read(buf)) >= 0) {
+                        o.write(buf, 0, n);
+                    }
+                } catch (IOException e) {
+                    // the connection was dropped
+                } finally {
+                    closeQuietly(from);
+                    closeQuietly(to);
+                }
+            }, "proxy-pump");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        void dropAll() {
+            for (Socket s : open) {
+                closeQuietly(s);
+            }
+            open.clear();
+        }
+
+        private static void closeQuietly(Socket s) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                // already closed
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            dropAll();
+        }
+    }
+}
