@@ -248,7 +248,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             // correlated. Bob never asks twice in a session; a new session (a restarted Bob on a
             // simulated bench, which begins again at slot 0) waits until it reaches new frames.
             clearOpenBlock();
-            throw new DeviceUnavailableException("frames up to " + highestSiftedFrame
+            throw new DeviceUnavailableException("frame_reused: frames up to " + highestSiftedFrame
                     + " were sifted before; waiting for new frames");
         }
         String held = hold;

@@ -646,9 +646,12 @@ public final class BobSide implements AutoCloseable {
             if (!e.deviceUnavailable()) {
                 throw e;
             }
-            // One of Alice's devices is down: this frame cannot be sifted, the open block goes.
+            // Alice cannot sift now (a device of hers is down, production is held, or the frame
+            // was used before): this frame goes, and so does the open block.
             stats.framesRefused.incrementAndGet();
-            discardOpenBlock(DeviceSupervisor.REASON + ": alice's devices: " + e.getMessage());
+            String refusal = e.refusal() == null ? "" : e.refusal();
+            discardOpenBlock(refusal.startsWith("paused:") || refusal.startsWith("frame_reused:")
+                    ? refusal + " (alice)" : DeviceSupervisor.REASON + ": alice's devices: " + e.getMessage());
             return;
         }
         if (resp.getCount() != n) {

@@ -104,7 +104,7 @@ public final class PeerClient implements AutoCloseable {
             PeerMessage response = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (response.hasError()) {
                 throw new PeerException("peer " + address + " refused " + msg.getBodyCase() + " for '"
-                        + msg.getBlockId() + "': " + response.getError().getReason(),
+                        + msg.getBlockId() + "': " + response.getError().getReason(), response.getError().getReason(),
                         response.getError().getDeviceUnavailable());
             }
             return response;

@@ -26,14 +26,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The peer link drops under a running link (a proxy between the daemons closes every connection):
- * the blocks in flight are aborted on both sides, Bob reconnects by himself, key production
- * resumes, and the two stores still hold the same keys. Both daemons run in this process, each on
- * its own simulated bench from the same seed, as two processes would.
+ * Two daemons in this process, each on its own simulated bench from the same seed, as two
+ * processes would be, with a proxy between them that can drop the peer link: reconnection, and
+ * the operator's pause, stop and start of key production.
  */
-class PeerReconnectTest {
+class SideDaemonTest {
     private static final Path EXAMPLES = Path.of("..", "config", "examples");
-    private static final Duration DEADLINE = Duration.ofSeconds(120);
+    private static final Duration DEADLINE = Duration.ofSeconds(60);
+    /** Longer than the status refresh (1 s) and than a frame's sifting, so a stall is a stall. */
+    private static final Duration QUIET = Duration.ofSeconds(3);
 
     @TempDir
     Path dir;
@@ -54,24 +55,13 @@ class PeerReconnectTest {
         }
     }
 
+    /**
+     * The peer link drops under a running link: the blocks in flight are aborted on both sides,
+     * Bob reconnects by himself, key production resumes, and the two stores still hold the same keys.
+     */
     @Test
     void bobReconnectsAfterTheLinkDropsAndKeyProductionResumes() throws Exception {
-        SideConfig aliceConfig = side("alice", "port = 7300", "port = 0");
-        alice = SideDaemon.open(aliceConfig, new SideDaemon.Options(null, false, dir));
-        CompletableFuture<Void> aliceUp = CompletableFuture.runAsync(() -> {
-            try {
-                alice.connectPeer();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        await("Alice listening", () -> alice.peerPort() != 0);
-        proxy = new DroppingProxy(alice.peerPort());
-        bob = SideDaemon.open(side("bob", "port = 7300", "port = " + proxy.port()),
-                new SideDaemon.Options(null, false, dir));
-        bob.connectPeer();
-        aliceUp.get();
-
+        startLink();
         await("key before the drop", () -> bob.status().keyStore().keys() > 0 && alice.status().keyStore().keys() > 0);
         long okBefore = bob.status().blocksOk();
         proxy.dropAll();
@@ -92,6 +82,89 @@ class PeerReconnectTest {
                     .map(id -> id.substring(0, id.indexOf("-b-"))).distinct().toList();
             assertTrue(sessions.size() >= 2, "blocks from two sessions: " + sessions);
         }
+    }
+
+    /**
+     * Pause at either side holds key production (the open block is discarded on both sides) while
+     * the link stays up; stop at Alice also turns her source off; start resumes key production
+     * each time.
+     */
+    @Test
+    void pauseStopAndStartControlKeyProductionFromEitherSide() throws Exception {
+        startLink();
+        await("key", () -> bob.status().blocksOk() > 0);
+
+        // Alice holds: she refuses to sift, so Bob sifts nothing more (the open block, if any, goes on
+        // both sides) while the link stays up.
+        assertEquals("paused", alice.pauseProduction());
+        awaitStalled("Bob's sifting while Alice is paused", () -> bob.status().siftedBitsTotal());
+        assertTrue(bob.status().peer().connected());
+        assertEquals("running", alice.startProduction());
+        long okAtResume = bob.status().blocksOk();
+        await("key after Alice resumed", () -> bob.status().blocksOk() > okAtResume);
+
+        // Bob holds: the same from his side, and his status says why.
+        assertEquals("paused", bob.pauseProduction());
+        assertTrue(bob.status().pausedFor().contains("paused by the operator"), bob.status().pausedFor());
+        awaitStalled("Bob's sifting while he is paused", () -> bob.status().siftedBitsTotal());
+        assertEquals("running", bob.startProduction());
+        long okAtBobResume = bob.status().blocksOk();
+        await("key after Bob resumed", () -> bob.status().blocksOk() > okAtBobResume);
+
+        // Stop: held like a pause (and Alice's source is turned off: on a real bench the photons stop;
+        // each daemon's simulated bench is its own, so Bob's does not see it), then start again.
+        assertEquals("stopped", alice.stopProduction());
+        assertTrue(alice.status().pausedFor().contains("stopped by the operator"), alice.status().pausedFor());
+        awaitStalled("Bob's sifting while Alice is stopped", () -> bob.status().siftedBitsTotal());
+        assertEquals("running", alice.startProduction());
+        long okAtRestart = bob.status().blocksOk();
+        await("key after Alice started again", () -> bob.status().blocksOk() > okAtRestart);
+    }
+
+    /**
+     * Waits until a counter has stood still for {@link #QUIET} (blocks already closed may still
+     * finish first), within the deadline.
+     */
+    private void awaitStalled(String what, java.util.function.LongSupplier counter) throws InterruptedException {
+        long value = counter.getAsLong();
+        long since = System.nanoTime();
+        long end = since + DEADLINE.toNanos();
+        while (System.nanoTime() - since < QUIET.toNanos()) {
+            if (System.nanoTime() > end) {
+                fail("still moving after " + DEADLINE.toSeconds() + " s: " + what + "\nbob: " + summary(bob));
+            }
+            Thread.sleep(100);
+            long now = counter.getAsLong();
+            if (now != value) {
+                value = now;
+                since = System.nanoTime();
+            }
+        }
+    }
+
+    private static String summary(SideDaemon d) {
+        DaemonStatus s = d.status();
+        return s.production() + ", held: " + s.pausedFor() + ", ok " + s.blocksOk() + ", aborted " + s.blocksAborted()
+                + ", count rates " + s.detectorCountRates() + ", latest blocks " + d.recentBlocks(6).stream()
+                .map(b -> b.id() + " " + b.status() + " " + b.reason()).toList();
+    }
+
+    private void startLink() throws Exception {
+        SideConfig aliceConfig = side("alice", "port = 7300", "port = 0");
+        alice = SideDaemon.open(aliceConfig, new SideDaemon.Options(null, false, dir));
+        CompletableFuture<Void> aliceUp = CompletableFuture.runAsync(() -> {
+            try {
+                alice.connectPeer();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await("Alice listening", () -> alice.peerPort() != 0);
+        proxy = new DroppingProxy(alice.peerPort());
+        bob = SideDaemon.open(side("bob", "port = 7300", "port = " + proxy.port()),
+                new SideDaemon.Options(null, false, dir));
+        bob.connectPeer();
+        aliceUp.get();
     }
 
     /** The store's block IDs with their key counts, for a readable difference. */
@@ -116,11 +189,12 @@ class PeerReconnectTest {
         return c;
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    private void await(String what, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + DEADLINE.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
-                fail("timed out waiting for: " + what);
+                fail("timed out waiting for: " + what + "\nalice: " + (alice == null ? null : summary(alice))
+                        + "\nbob: " + (bob == null ? null : summary(bob)));
             }
             Thread.sleep(100);
         }
