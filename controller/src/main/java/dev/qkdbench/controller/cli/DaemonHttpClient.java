@@ -1,15 +1,12 @@
 package dev.qkdbench.controller.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -57,24 +54,11 @@ final class DaemonHttpClient {
 
     private Answer send(HttpRequest.Builder builder) throws RequestFailure {
         HttpRequest request = builder.timeout(timeout).header("Accept", "application/json").build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw RequestFailure.unreachable("cannot reach the daemon at " + request.uri() + ": "
-                    + RequestFailure.describe(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw RequestFailure.unreachable("interrupted while asking " + request.uri(), e);
-        }
-        String body = response.body();
-        JsonNode json;
-        try {
-            json = JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            json = null;
-        }
-        int status = response.statusCode();
+        JsonExchange x = JsonExchange.send(http, request, e -> RequestFailure.unreachable(
+                "cannot reach the daemon at " + request.uri() + ": " + RequestFailure.describe(e), e));
+        String body = x.body();
+        JsonNode json = x.json();
+        int status = x.status();
         if (status / 100 != 2) {
             String why = json != null && json.hasNonNull("error") ? json.get("error").asText()
                     : RequestFailure.quote(body);

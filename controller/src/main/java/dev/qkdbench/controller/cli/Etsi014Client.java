@@ -5,12 +5,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.qkdbench.controller.etsi.TlsFiles;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -103,30 +101,19 @@ final class Etsi014Client {
 
     private Answer send(HttpRequest.Builder builder) throws RequestFailure {
         HttpRequest request = builder.timeout(timeout).header("Accept", "application/json").build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
+        JsonExchange x = JsonExchange.send(http, request, e -> {
             if (hasSslCause(e)) {
                 // Something answered, but the TLS handshake failed: certificates, not the network.
-                throw RequestFailure.badAnswer("TLS with the KME at " + request.uri() + " failed: "
+                return RequestFailure.badAnswer("TLS with the KME at " + request.uri() + " failed: "
                         + RequestFailure.describe(e) + " (are --ca, --cert and --key of this KME's CA, and is the "
                         + "host among its certificate's names?)", e);
             }
-            throw RequestFailure.unreachable("cannot reach the KME at " + request.uri() + ": "
+            return RequestFailure.unreachable("cannot reach the KME at " + request.uri() + ": "
                     + RequestFailure.describe(e), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw RequestFailure.unreachable("interrupted while asking " + request.uri(), e);
-        }
-        String body = response.body();
-        JsonNode json;
-        try {
-            json = DaemonHttpClient.JSON.readTree(body);
-        } catch (JsonProcessingException e) {
-            json = null;
-        }
-        int status = response.statusCode();
+        });
+        String body = x.body();
+        JsonNode json = x.json();
+        int status = x.status();
         if (status != 200) {
             throw RequestFailure.badAnswer("KME " + request.uri() + " answered " + status + ": " + error(json, body),
                     null);
