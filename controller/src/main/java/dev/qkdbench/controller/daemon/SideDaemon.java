@@ -107,6 +107,8 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
     private final CommitsInDoubt inDoubt = new CommitsInDoubt();
     private final AtomicReference<PeerClient> client = new AtomicReference<>();
     private Thread sessionThread;
+    /** The last reconnection failure logged, so a refusal repeated every attempt is logged once. */
+    private String lastReconnectProblem;
     private ScheduledSampler sampler;
 
     private SideDaemon(SideConfig config, String backend) {
@@ -335,8 +337,16 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
                     newSession(PeerClient.connect(config.peer().host(), config.peer().port(),
                             Duration.ofMillis(backoffMs)));
                     log.info("bob: peer link back (session {})", peerSessions.get());
+                    lastReconnectProblem = null;
                 } catch (PeerException e) {
-                    log.debug("bob: reconnect failed: {}", e.getMessage());
+                    // Connection refused is expected while Alice is away; anything else (she answered
+                    // and refused) is worth an operator's eye, once per distinct reason.
+                    if (e.refusal() != null && !e.getMessage().equals(lastReconnectProblem)) {
+                        log.warn("bob: reconnecting: {}", e.getMessage());
+                    } else {
+                        log.debug("bob: reconnect failed: {}", e.getMessage());
+                    }
+                    lastReconnectProblem = e.getMessage();
                     Thread.sleep(jittered(backoffMs));
                     backoffMs = Math.min(backoffMs * 2, config.daemon().peerBackoffMax().toMillis());
                 }
@@ -496,16 +506,15 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
             paused = "peer link down";
         }
         long keys;
-        long bits;
         try {
             keys = store.keyCount();
-            bits = store.totalBits();
         } catch (RuntimeException e) {
             log.warn("key store unreadable: {}", e.getMessage());
             DaemonStatus prev = snapshot;
             keys = prev == null ? 0 : prev.keyStore().keys();
-            bits = prev == null ? 0 : prev.keyStore().bits();
         }
+        // Every stored key has the configured size; summing blob lengths each second would read them all.
+        long bits = keys * config.postprocessing().keySizeBits();
         DeviceSupervisor.Report report = supervisor.report();
         BobSide side = session.get();
         snapshot = new DaemonStatus(config.role() == Role.ALICE ? "alice" : "bob", config.name(), backend,

@@ -23,6 +23,10 @@ final class FrameLedger {
     }
 
     synchronized void lockLost() {
+        // Only recent losses matter (a block waits a few frames); a daemon runs for weeks.
+        if (losses.size() >= 1024) {
+            losses.remove(0);
+        }
         losses.add(framesSifted);
         notifyAll();
     }
