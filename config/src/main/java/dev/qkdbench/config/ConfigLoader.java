@@ -309,7 +309,7 @@ public final class ConfigLoader {
 
     private static PostProcessingConfig readPostProcessing(ConfigTable t) {
         t.allowOnly("block_bits", "eps_sec", "eps_cor", "qber_abort", "phase_error_tolerance",
-                "min_count_per_class", "key_size_bits", "cascade_passes");
+                "min_count_per_class", "key_size_bits", "cascade_passes", "cascade_schedule");
         PostProcessingConfig d = PostProcessingConfig.defaults();
         long blockBits = t.integer("block_bits", "a block size in key-basis sifted bits", 1000, Integer.MAX_VALUE,
                 d.blockBits());
@@ -327,8 +327,59 @@ public final class ConfigLoader {
             throw t.error("key_size_bits", "expected a whole number of bytes (a multiple of 8 bits), found " + keySize);
         }
         long passes = t.integer("cascade_passes", "a number of Cascade passes", 1, 64, d.cascadePasses());
+        PostProcessingConfig.CascadeScheduleName schedule = cascadeSchedule(t, d.cascadeSchedule());
         return new PostProcessingConfig(blockBits, epsSec, epsCor, qberAbort, phaseTolerance, minCount,
-                (int) keySize, (int) passes);
+                (int) keySize, (int) passes, schedule);
+    }
+
+    private static PostProcessingConfig.CascadeScheduleName cascadeSchedule(ConfigTable t,
+            PostProcessingConfig.CascadeScheduleName defaultValue) {
+        List<String> names = new ArrayList<>();
+        for (PostProcessingConfig.CascadeScheduleName s : PostProcessingConfig.CascadeScheduleName.values()) {
+            names.add("\"" + s.tomlName() + "\"");
+        }
+        String expected = "a Cascade schedule, one of " + String.join(", ", names);
+        String name = t.string("cascade_schedule", expected, defaultValue.tomlName());
+        return PostProcessingConfig.CascadeScheduleName.fromTomlName(name).orElseThrow(() -> {
+            String hint = closestName(name, PostProcessingConfig.CascadeScheduleName.values());
+            return t.error("cascade_schedule", "expected " + expected + ", found \"" + name + "\""
+                    + (hint == null ? "" : " (did you mean " + hint + "?)"));
+        });
+    }
+
+    /** The schedule name nearest a typo (case-insensitive), within an edit distance of a quarter of its length. */
+    private static String closestName(String typo, PostProcessingConfig.CascadeScheduleName[] candidates) {
+        String t = typo.toLowerCase(Locale.ROOT).replace('-', '_').replace(' ', '_');
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (PostProcessingConfig.CascadeScheduleName c : candidates) {
+            String name = c.tomlName();
+            int d = editDistance(t, name);
+            if (d <= Math.max(2, name.length() / 4) && d < bestDistance) {
+                bestDistance = d;
+                best = name;
+            }
+        }
+        return best;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int substitution = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(substitution, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] swap = prev;
+            prev = cur;
+            cur = swap;
+        }
+        return prev[b.length()];
     }
 
     private static BenchConfig readBench(ConfigTable t) {

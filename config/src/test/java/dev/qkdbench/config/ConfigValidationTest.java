@@ -99,6 +99,16 @@ class ConfigValidationTest {
                         "postprocessing.cascade_passes", "from 1 to 64, found 0"),
                 c("65 cascade passes", aliceSide("[postprocessing]\ncascade_passes = 65 #<"),
                         "postprocessing.cascade_passes", "found 65"),
+                c("unknown cascade schedule", aliceSide("[postprocessing]\ncascade_schedule = \"ldpc\" #<"),
+                        "postprocessing.cascade_schedule", "expected a Cascade schedule, one of \"martinez_mateo_opt7\", "
+                                + "\"yan_et_al\", \"brassard_salvail\", found \"ldpc\""),
+                c("misspelt cascade schedule", bobSide("[postprocessing]\ncascade_schedule = \"yan_et_all\" #<"),
+                        "postprocessing.cascade_schedule", "found \"yan_et_all\" (did you mean yan_et_al?)"),
+                c("cascade schedule in capitals",
+                        aliceSide("[postprocessing]\ncascade_schedule = \"BRASSARD_SALVAIL\" #<"),
+                        "postprocessing.cascade_schedule", "(did you mean brassard_salvail?)"),
+                c("cascade schedule as a number", aliceSide("[postprocessing]\ncascade_schedule = 7 #<"),
+                        "postprocessing.cascade_schedule", "found 7"),
                 c("peer port above 65535", aliceSide("[peer]\nport = 70000 #<"), "peer.port",
                         "a TCP port, an integer from 0 to 65535, found 70000"),
                 c("negative http port", aliceSide("[http]\nport = -1 #<"), "http.port", "found -1"),
@@ -296,6 +306,21 @@ class ConfigValidationTest {
         Path file = Files.writeString(dir.resolve("link.toml"), c.toml());
         ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.loadLink(file));
         assertLocated(e, file, c.toml(), c.key(), c.fragment());
+    }
+
+    @Test
+    void everyCascadeScheduleIsReadByItsTomlNameAndTheDefaultIsOpt7() throws IOException {
+        for (PostProcessingConfig.CascadeScheduleName s : PostProcessingConfig.CascadeScheduleName.values()) {
+            Path file = Files.writeString(dir.resolve("schedule.toml"),
+                    bobSide("[postprocessing]\ncascade_schedule = \"" + s.tomlName() + "\""));
+            assertEquals(s, ConfigLoader.loadSide(file).postprocessing().cascadeSchedule());
+        }
+        Path plain = Files.writeString(dir.resolve("plain.toml"), bobSide(""));
+        assertEquals(PostProcessingConfig.CascadeScheduleName.MARTINEZ_MATEO_OPT7,
+                ConfigLoader.loadSide(plain).postprocessing().cascadeSchedule());
+        assertEquals(PostProcessingConfig.defaults(),
+                new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256, 10),
+                "the pre-schedule constructor means the default schedule");
     }
 
     @Test

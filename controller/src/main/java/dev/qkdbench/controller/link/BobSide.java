@@ -31,6 +31,7 @@ import dev.qkdbench.controller.postprocessing.BitArray;
 import dev.qkdbench.controller.postprocessing.amplification.ToeplitzHash;
 import dev.qkdbench.controller.postprocessing.estimation.FiniteKeyEstimator;
 import dev.qkdbench.controller.postprocessing.reconciliation.CascadeCorrector;
+import dev.qkdbench.controller.postprocessing.reconciliation.CascadeSchedule;
 import dev.qkdbench.controller.postprocessing.reconciliation.ParityQueries;
 import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
 import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
@@ -806,7 +807,8 @@ public final class BobSide implements AutoCloseable {
         peer.call(PeerMessage.newBuilder().setBlockId(id).setCascadeStart(CascadeStart.newBuilder()
                 .setPermutationSeed(seed).setQberEstimate(qEstimate).setPasses(passes).setKeyBits(n)), CALL_TIMEOUT);
         BitArray original = b.key.copy();
-        CascadeCorrector corrector = new CascadeCorrector(b.key, qEstimate, passes, seed);
+        CascadeCorrector corrector = new CascadeCorrector(b.key,
+                CascadeSchedule.of(config.postprocessing().cascadeSchedule()), qEstimate, passes, seed);
         while (!corrector.done()) {
             ParityQueries q = corrector.nextQueries();
             PeerMessage resp = peer.call(PeerMessage.newBuilder().setBlockId(id)

@@ -88,6 +88,36 @@ class BitArrayTest {
     }
 
     @Test
+    void parityAgreesWithBitByBitXorOnEveryRangeBetweenWordEdges() {
+        // every range whose ends lie on or next to a word boundary: the edge masks and the one-word case
+        SplittableRandom rnd = new SplittableRandom(2);
+        for (int n : new int[] {64, 65, 127, 128, 129, 320}) {
+            BitArray b = random(n, rnd);
+            java.util.List<Integer> ends = new java.util.ArrayList<>();
+            for (int w = 0; w <= n; w += 64) {
+                for (int d = -1; d <= 1; d++) {
+                    if (w + d >= 0 && w + d <= n) {
+                        ends.add(w + d);
+                    }
+                }
+            }
+            ends.add(n);
+            for (int from : ends) {
+                for (int to : ends) {
+                    if (from > to) {
+                        continue;
+                    }
+                    int expected = 0;
+                    for (int i = from; i < to; i++) {
+                        expected ^= b.get(i) ? 1 : 0;
+                    }
+                    assertEquals(expected, b.parity(from, to), "n = " + n + ": parity of [" + from + ", " + to + ")");
+                }
+            }
+        }
+    }
+
+    @Test
     void sliceCopiesAnyRangeAndKeepsTheTailClean() {
         SplittableRandom rnd = new SplittableRandom(2);
         BitArray b = random(777, rnd);

@@ -44,8 +44,12 @@ public final class CascadeCorrector {
     private final int passes;
     private final int[] blockSize;
     private final int[] blockCount;
+    private final CascadePermutations permutations;
+    private final BitArray key;
+    /** Per pass ≥ 1, null until needed: the permutation and its inverse (only for passes with a search). */
     private final int[][] perm;
     private final int[][] inv;
+    /** Bob's key as each pass sees it; null for a pass not yet active (view[0] is the key itself). */
     private final BitArray[] view;
     private final KnownParities known;
 
@@ -78,6 +82,8 @@ public final class CascadeCorrector {
 
     private long disclosed;
     private int corrected;
+    /** {@link #corrected} when the last pass was activated. */
+    private int correctedBeforeLastPass;
     private int rounds;
 
     /**
@@ -109,7 +115,8 @@ public final class CascadeCorrector {
         this.passes = passes;
         this.blockSize = Objects.requireNonNull(schedule, "schedule").blockSizes(n, qberEstimate, passes);
         this.blockCount = new int[passes];
-        CascadePermutations permutations = new CascadePermutations(permutationSeed, n, passes);
+        this.permutations = new CascadePermutations(permutationSeed, n, passes);
+        this.key = bobKey;
         this.perm = new int[passes][];
         this.inv = new int[passes][];
         this.view = new BitArray[passes];
@@ -118,11 +125,6 @@ public final class CascadeCorrector {
         for (int p = 0; p < passes; p++) {
             blockCount[p] = (int) ((n + (long) blockSize[p] - 1) / blockSize[p]);
             topLevel += blockCount[p];
-            if (p > 0) {
-                perm[p] = permutations.permutation(p);
-                inv[p] = CascadePermutations.inverse(perm[p]);
-                view[p] = CascadePermutations.permute(bobKey, perm[p]);
-            }
         }
         // ≈ 2 nodes per disclosed parity, ≈ log2(1/Q) + 2 parities per error: start near the need, grow if short
         known = new KnownParities((int) Math.min(1 << 26, topLevel + 4 * (long) (n * qberEstimate) + 16));
@@ -182,7 +184,8 @@ public final class CascadeCorrector {
             int e = qEnd[i];
             int owner = qOwner[i];
             if (owner < 0) {
-                known.insert(KnownParities.key(p, s, 0), a, a ^ view[p].parity(s, e));
+                // Bob's side of a later pass is computed when the pass starts (activatePass)
+                known.insert(KnownParities.key(p, s, 0), a, p == 0 ? a ^ view[0].parity(s, e) : 0);
             } else {
                 learnHalves(owner, a, e); // the query was the left half [s, e) of the owner's node
                 pushWork(owner);
@@ -254,14 +257,39 @@ public final class CascadeCorrector {
             for (int b = 0; b < last; b++) {
                 a ^= known.alice(known.find(KnownParities.key(p, b * blockSize[p], 0)));
             }
-            int s = last * blockSize[p];
-            known.insert(KnownParities.key(p, s, 0), a, a ^ view[p].parity(s, blockEnd(p, last)));
+            known.insert(KnownParities.key(p, last * blockSize[p], 0), a, 0); // difference set on activation
         }
     }
 
-    /** Lets the next pass search: a cursor on each of its odd top-level blocks. */
+    /**
+     * Lets the next pass search: a cursor on each of its odd top-level blocks. A later pass's view of
+     * Bob's key is made now, from the key as corrected so far, and its top-level differences with
+     * it; its permutation as indices only when a block is odd (or a later correction needs it).
+     */
     private void activatePass() {
         int p = activePasses++;
+        if (p > 0) {
+            if (corrected > correctedBeforeLastPass) {
+                // errors were still being found: this pass will likely search too, so make its
+                // permutation as indices once and gather the view from it
+                index(p);
+                view[p] = CascadePermutations.permute(key, perm[p]);
+            } else {
+                view[p] = permutations.permute(key, p); // the shuffle on packed bits, no index array
+            }
+            correctedBeforeLastPass = corrected;
+            boolean odd = false;
+            for (int b = 0; b < blockCount[p]; b++) {
+                int s = b * blockSize[p];
+                int slot = known.find(KnownParities.key(p, s, 0));
+                int diff = known.alice(slot) ^ view[p].parity(s, blockEnd(p, b));
+                known.diff(slot, diff);
+                odd |= diff == 1;
+            }
+            if (odd && perm[p] == null) {
+                index(p);
+            }
+        }
         for (int b = 0; b < blockCount[p]; b++) {
             int s = b * blockSize[p];
             int slot = known.find(KnownParities.key(p, s, 0));
@@ -333,6 +361,12 @@ public final class CascadeCorrector {
         int x = p == 0 ? j : perm[p][j];
         corrected++;
         for (int q = 0; q < passes; q++) {
+            if (q >= activePasses) {
+                break; // not started: its view is made from the corrected key when it starts
+            }
+            if (q > 0 && inv[q] == null) {
+                index(q); // its view is still the one made at activation: no correction since
+            }
             int y = q == 0 ? x : inv[q][x];
             view[q].flip(y);
             int k = blockSize[q];
@@ -362,6 +396,12 @@ public final class CascadeCorrector {
     }
 
     // ---------------------------------------------------------------- bookkeeping
+
+    /** The permutation of an active pass ≥ 1 as indices, and its inverse. */
+    private void index(int p) {
+        perm[p] = permutations.permutation(p);
+        inv[p] = CascadePermutations.inverse(perm[p]);
+    }
 
     private int blockEnd(int p, int b) {
         return (int) Math.min(n, (long) (b + 1) * blockSize[p]);

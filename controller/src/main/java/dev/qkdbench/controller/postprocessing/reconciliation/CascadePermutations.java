@@ -84,11 +84,7 @@ public final class CascadePermutations {
         if (pass == 0) {
             return;
         }
-        long state = seed;
-        for (int p = 0; p < pass; p++) {
-            state += GOLDEN_GAMMA;
-        }
-        state = mix(state);
+        long state = streamStart(pass);
         for (int i = length - 1; i > 0; i--) {
             long bound = i + 1L;
             long m;
@@ -114,17 +110,56 @@ public final class CascadePermutations {
         return inv;
     }
 
-    /** The key as pass {@code pass} sees it: bit {@code j} of the result is {@code key[perm[j]]}. */
+    /**
+     * The key as pass {@code pass} sees it: bit {@code j} of the result is {@code key[perm[j]]}.
+     * Computed without the permutation: the Fisher–Yates swaps are applied to a packed copy of the
+     * key's bits, which swapping the entries of the identity and then gathering would give too, but
+     * on {@code n/8} bytes that stay in the L1 cache instead of {@code 4·n}.
+     */
     public BitArray permute(BitArray key, int pass) {
         Objects.requireNonNull(key, "key");
         if (key.length() != length) {
             throw new IllegalArgumentException("key has " + key.length() + " bits, permutations are for " + length);
         }
-        if (pass == 0) {
-            checkPass(pass);
-            return key.copy();
+        checkPass(pass);
+        BitArray out = key.copy();
+        if (pass > 0) {
+            shuffleBits(out.words(), pass);
         }
-        return permute(key, permutation(pass));
+        return out;
+    }
+
+    /**
+     * Applies the swaps of pass {@code pass}'s Fisher–Yates shuffle (see the class comment) to the
+     * first {@code n} bits of {@code words}, packed as in {@link BitArray}: afterwards bit {@code j}
+     * holds what bit {@code perm[j]} held.
+     */
+    void shuffleBits(long[] words, int pass) {
+        checkPass(pass);
+        if (pass == 0) {
+            return;
+        }
+        long state = streamStart(pass);
+        for (int i = length - 1; i > 0; i--) {
+            long bound = i + 1L;
+            long m;
+            long low;
+            do {
+                state += GOLDEN_GAMMA;
+                m = (mix(state) >>> 32) * bound;
+                low = m & 0xFFFF_FFFFL;
+            } while (low < bound && low < ((1L << 32) - bound) % bound);
+            int j = (int) (m >>> 32);
+            // swap bits i and j: flip both when they differ (j ≤ i; the same word when i >>> 6 == j >>> 6)
+            long d = ((words[i >>> 6] >>> i) ^ (words[j >>> 6] >>> j)) & 1L;
+            words[i >>> 6] ^= d << i;
+            words[j >>> 6] ^= d << j;
+        }
+    }
+
+    /** The SplitMix64 state pass {@code pass ≥ 1}'s own stream starts from: output o_pass of the seed's stream. */
+    private long streamStart(int pass) {
+        return mix(seed + pass * GOLDEN_GAMMA);
     }
 
     /** {@code out[j] = key[perm[j]]} over word-packed bits, with a caller-supplied permutation. */

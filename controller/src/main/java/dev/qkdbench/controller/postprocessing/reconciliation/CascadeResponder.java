@@ -31,10 +31,8 @@ public final class CascadeResponder {
         this.passes = passes;
         this.view = new BitArray[passes];
         view[0] = aliceKey;
-        int[] perm = passes > 1 ? new int[n] : null;
         for (int p = 1; p < passes; p++) {
-            permutations.permutation(p, perm);
-            view[p] = CascadePermutations.permute(aliceKey, perm);
+            view[p] = permutations.permute(aliceKey, p); // the shuffle on packed bits, no index array
         }
     }
 

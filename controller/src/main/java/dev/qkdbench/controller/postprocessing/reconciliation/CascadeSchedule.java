@@ -1,5 +1,10 @@
 package dev.qkdbench.controller.postprocessing.reconciliation;
 
+import dev.qkdbench.config.PostProcessingConfig;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+
 /**
  * Top-level block sizes of the Cascade passes. Only Bob needs the schedule: Alice answers any
  * range she is asked. Every size is capped at ⌈n/2⌉ and is at least 1; a QBER estimate of 0 gives
@@ -38,6 +43,26 @@ public enum CascadeSchedule {
 
     CascadeSchedule(int recommendedPasses) {
         this.recommendedPasses = recommendedPasses;
+    }
+
+    /** The schedule a config names ({@code postprocessing.cascade_schedule}). */
+    public static CascadeSchedule of(PostProcessingConfig.CascadeScheduleName name) {
+        return valueOf(Objects.requireNonNull(name, "name").name());
+    }
+
+    /** The spelling in configs and on the command line: the constant in lower case ({@code "yan_et_al"}). */
+    public String tomlName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The schedule spelled {@code tomlName} exactly, if any. */
+    public static Optional<CascadeSchedule> fromTomlName(String tomlName) {
+        for (CascadeSchedule s : values()) {
+            if (s.tomlName().equals(tomlName)) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The pass count the schedule was analysed with. */

@@ -82,6 +82,11 @@ final class KnownParities {
         return (flags[slot] & DIFF) >>> 1;
     }
 
+    /** Sets the difference bit (Bob's parity was recomputed from scratch). */
+    void diff(int slot, int diff) {
+        flags[slot] = (byte) ((flags[slot] & ~DIFF) | (diff & 1) << 1);
+    }
+
     /** Flips the difference bit (one of Bob's bits under the node changed); returns the new value. */
     int toggleDiff(int slot) {
         flags[slot] ^= DIFF;

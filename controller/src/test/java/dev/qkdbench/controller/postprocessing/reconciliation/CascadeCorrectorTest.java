@@ -79,6 +79,17 @@ class CascadeCorrectorTest {
     }
 
     private static void assertReconcilesFrames(int n, double qber, int frames, long seed) {
+        assertReconcilesFrames(n, qber, frames, seed, 1.25);
+    }
+
+    /**
+     * @param maxMeanEfficiency bound on the mean f over the frames. The issue's target is f ≤ 1.06
+     *                          at QBER 1–3 %; per frame f has a standard deviation of about 0.01 at
+     *                          n = 10^5, so the mean of 100 frames is within ±0.004 (4σ) of
+     *                          Cascade's expectation (≈ 1.04–1.05 for opt. (7), Martinez-Mateo et al.
+     *                          2015): a bound of 1.06 fails only when the protocol discloses more.
+     */
+    private static void assertReconcilesFrames(int n, double qber, int frames, long seed, double maxMeanEfficiency) {
         SplittableRandom rnd = new SplittableRandom(seed);
         int failures = 0;
         double efficiencySum = 0;
@@ -95,7 +106,8 @@ class CascadeCorrectorTest {
         System.out.printf("Cascade n=%d QBER=%.2f frames=%d failures=%d mean f=%.4f rounds mean=%.1f max=%d%n",
                 n, qber, frames, failures, meanEfficiency, (double) roundSum / frames, maxRounds);
         assertTrue(failures <= frames / 100, failures + " of " + frames + " frames left errors (at most 1 % may)");
-        assertTrue(meanEfficiency < 1.25, "mean efficiency " + meanEfficiency);
+        assertTrue(meanEfficiency <= maxMeanEfficiency, "mean efficiency " + meanEfficiency + ", bound "
+                + maxMeanEfficiency);
         assertTrue(meanEfficiency > 1.0, "below the Slepian-Wolf limit: disclosed bits are miscounted, f = "
                 + meanEfficiency);
         assertTrue(maxRounds <= roundBound(n, PASSES), maxRounds + " rounds, bound " + roundBound(n, PASSES));
@@ -103,22 +115,22 @@ class CascadeCorrectorTest {
 
     @Test
     void reconciles100kBitFramesAtOnePercent() {
-        assertReconcilesFrames(100_000, 0.01, 100, 61);
+        assertReconcilesFrames(100_000, 0.01, 100, 61, 1.06);
     }
 
     @Test
     void reconciles100kBitFramesAtTwoPercent() {
-        assertReconcilesFrames(100_000, 0.02, 100, 62);
+        assertReconcilesFrames(100_000, 0.02, 100, 62, 1.06);
     }
 
     @Test
     void reconciles100kBitFramesAtThreePercent() {
-        assertReconcilesFrames(100_000, 0.03, 100, 63);
+        assertReconcilesFrames(100_000, 0.03, 100, 63, 1.06);
     }
 
     @Test
     void reconciles100kBitFramesAtFivePercent() {
-        assertReconcilesFrames(100_000, 0.05, 100, 64);
+        assertReconcilesFrames(100_000, 0.05, 100, 64, 1.07);
     }
 
     @Test

@@ -115,6 +115,28 @@ class CascadePermutationsTest {
     }
 
     @Test
+    void shufflingPackedBitsGivesTheGatherThroughThePermutation() {
+        // permute(key, pass) applies the Fisher–Yates swaps to the bits themselves; it must equal
+        // key[perm[j]] at every j, for lengths on and around word boundaries
+        SplittableRandom rnd = new SplittableRandom(8);
+        for (int n : new int[] {1, 2, 63, 64, 65, 127, 128, 129, 1000, 4097}) {
+            BitArray key = new BitArray(n);
+            for (int i = 0; i < n; i++) {
+                key.set(i, rnd.nextBoolean());
+            }
+            CascadePermutations perms = new CascadePermutations(n * 7919L, n, 4);
+            for (int pass = 0; pass < 4; pass++) {
+                int[] perm = perms.permutation(pass);
+                BitArray shuffled = perms.permute(key, pass);
+                assertEquals(CascadePermutations.permute(key, perm), shuffled, "n = " + n + ", pass " + pass);
+                for (int j = 0; j < n; j++) {
+                    assertEquals(key.get(perm[j]), shuffled.get(j), "n = " + n + ", pass " + pass + ", bit " + j);
+                }
+            }
+        }
+    }
+
+    @Test
     void rejectsBadArguments() {
         assertThrows(IllegalArgumentException.class, () -> new CascadePermutations(1, 0, 3));
         assertThrows(IllegalArgumentException.class, () -> new CascadePermutations(1, 10, 0));

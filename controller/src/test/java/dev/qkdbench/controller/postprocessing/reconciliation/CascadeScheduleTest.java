@@ -1,8 +1,11 @@
 package dev.qkdbench.controller.postprocessing.reconciliation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.qkdbench.config.PostProcessingConfig;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CascadeScheduleTest {
@@ -35,6 +38,18 @@ class CascadeScheduleTest {
         assertArrayEquals(new int[] {37, 74, 148, 296},
                 CascadeSchedule.BRASSARD_SALVAIL.blockSizes(100_000, 0.02, 4));
         assertArrayEquals(new int[] {4, 8}, CascadeSchedule.BRASSARD_SALVAIL.blockSizes(100_000, 0.45, 2));
+    }
+
+    @Test
+    void everyConfiguredScheduleNamesOneOfTheseByTheSameTomlName() {
+        for (PostProcessingConfig.CascadeScheduleName name : PostProcessingConfig.CascadeScheduleName.values()) {
+            CascadeSchedule s = CascadeSchedule.of(name);
+            assertEquals(name.tomlName(), s.tomlName());
+            assertEquals(Optional.of(s), CascadeSchedule.fromTomlName(name.tomlName()));
+        }
+        assertEquals(PostProcessingConfig.CascadeScheduleName.values().length, CascadeSchedule.values().length);
+        assertEquals(OPT7, CascadeSchedule.of(PostProcessingConfig.defaults().cascadeSchedule()));
+        assertEquals(Optional.empty(), CascadeSchedule.fromTomlName("MARTINEZ_MATEO_OPT7"));
     }
 
     @Test
