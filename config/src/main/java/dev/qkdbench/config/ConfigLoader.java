@@ -341,45 +341,12 @@ public final class ConfigLoader {
         String expected = "a Cascade schedule, one of " + String.join(", ", names);
         String name = t.string("cascade_schedule", expected, defaultValue.tomlName());
         return PostProcessingConfig.CascadeScheduleName.fromTomlName(name).orElseThrow(() -> {
-            String hint = closestName(name, PostProcessingConfig.CascadeScheduleName.values());
+            String hint = ConfigTable.closest(name.toLowerCase(Locale.ROOT).replace('-', '_').replace(' ', '_'),
+                    Arrays.stream(PostProcessingConfig.CascadeScheduleName.values())
+                            .map(PostProcessingConfig.CascadeScheduleName::tomlName).toList()).orElse(null);
             return t.error("cascade_schedule", "expected " + expected + ", found \"" + name + "\""
                     + (hint == null ? "" : " (did you mean " + hint + "?)"));
         });
-    }
-
-    /** The schedule name nearest a typo (case-insensitive), within an edit distance of a quarter of its length. */
-    private static String closestName(String typo, PostProcessingConfig.CascadeScheduleName[] candidates) {
-        String t = typo.toLowerCase(Locale.ROOT).replace('-', '_').replace(' ', '_');
-        String best = null;
-        int bestDistance = Integer.MAX_VALUE;
-        for (PostProcessingConfig.CascadeScheduleName c : candidates) {
-            String name = c.tomlName();
-            int d = editDistance(t, name);
-            if (d <= Math.max(2, name.length() / 4) && d < bestDistance) {
-                bestDistance = d;
-                best = name;
-            }
-        }
-        return best;
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitution, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] swap = prev;
-            prev = cur;
-            cur = swap;
-        }
-        return prev[b.length()];
     }
 
     private static BenchConfig readBench(ConfigTable t) {

@@ -3,6 +3,7 @@ package dev.qkdbench.config;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -222,8 +223,8 @@ final class ConfigTable {
         return ((Number) v.value()).doubleValue();
     }
 
-    /** The allowed key nearest a typo, within an edit distance of max(2, a quarter of its length). */
-    private static Optional<String> closest(String typo, Set<String> allowed) {
+    /** The allowed name nearest a typo, within an edit distance of max(2, a quarter of its length). */
+    static Optional<String> closest(String typo, Collection<String> allowed) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : allowed) {
