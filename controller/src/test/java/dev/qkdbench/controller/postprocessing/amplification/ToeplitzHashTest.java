@@ -1,11 +1,13 @@
 package dev.qkdbench.controller.postprocessing.amplification;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.qkdbench.controller.postprocessing.BitArray;
 import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 
 class ToeplitzHashTest {
@@ -156,6 +158,126 @@ class ToeplitzHashTest {
         assertTrue(e.getMessage().contains("n + l - 1 = 150 bits, got 149"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ToeplitzHash.hash(new BitArray(100), new BitArray(99), 0));
         assertThrows(IllegalArgumentException.class, () -> ToeplitzHash.hash(new BitArray(0), new BitArray(4), 5));
+    }
+
+    /** Many small random shapes, edges included: ℓ = 1, ℓ = n, n = 1, lengths on and off multiples of 64. */
+    @Test
+    void agreesWithTheDirectProductOnManyRandomShapes() {
+        SplittableRandom rnd = new SplittableRandom(50);
+        int[] edges = {1, 2, 3, 63, 64, 65, 127, 128, 129, 191, 1000, 4095, 4096, 4097};
+        int cases = 0;
+        for (int n : edges) {
+            for (int l : new int[] {1, 2, 63, 64, 65, n}) {
+                assertAgreesWithDirectProduct(n, l, rnd.nextLong());
+                cases++;
+            }
+        }
+        for (int trial = 0; trial < 300; trial++) {
+            int n = 1 + rnd.nextInt(trial < 200 ? 700 : 20_000);
+            int l = 1 + rnd.nextInt(rnd.nextBoolean() ? n : Math.max(1, n / 16));
+            assertAgreesWithDirectProduct(n, l, rnd.nextLong());
+            cases++;
+        }
+        assertEquals(14 * 6 + 300, cases);
+    }
+
+    /** Blocks of 10^5 .. 10^6 bits against the previous, exact-by-construction NTT implementation. */
+    @Test
+    void agreesWithTheExactNttOracleOnLargeRandomBlocks() {
+        SplittableRandom rnd = new SplittableRandom(51);
+        int[][] shapes = {{100_003, 50_001}, {262_144, 262_144}, {1_000_000, 62_500}, {654_321, 1}, {500_000, 499_999},
+                {131_071, 65_536}};
+        for (int[] shape : shapes) {
+            int n = shape[0];
+            int l = shape[1];
+            BitArray x = random(n, rnd);
+            BitArray seed = random(n + l - 1, rnd);
+            BitArray expected = NttToeplitzReference.hash(x, seed, l);
+            BitArray actual = ToeplitzHash.hash(x, seed, l);
+            assertEquals(0, expected.hammingDistance(actual), "n = " + n + ", l = " + l + ": bits differ");
+        }
+    }
+
+    @Test
+    void givesTheSameBitsOnOneThreadAndOnMany() {
+        SplittableRandom rnd = new SplittableRandom(52);
+        BitArray x = random(1_500_001, rnd);
+        BitArray seed = random(1_500_001 + 700_000 - 1, rnd);
+        ForkJoinPool one = new ForkJoinPool(1);
+        ForkJoinPool three = new ForkJoinPool(3);
+        try {
+            BitArray single = ToeplitzHash.hash(x, seed, 700_000, one);
+            assertEquals(single, ToeplitzHash.hash(x, seed, 700_000, three));
+            assertEquals(single, ToeplitzHash.hash(x, seed, 700_000));
+        } finally {
+            one.shutdown();
+            three.shutdown();
+        }
+    }
+
+    /**
+     * The a-priori bound holds with room at every supported extreme (n, ℓ ≤ 2^28), so every supported
+     * call has a transform length; a call beyond is refused up front.
+     */
+    @Test
+    void theErrorBoundLeavesRoomAtEverySupportedSize() {
+        int max = ToeplitzHash.MAX_BITS;
+        int[] sizes = {1, 2, 1000, 65_536, 1_000_000, 10_000_000, 100_000_000, max / 2, max - 1, max};
+        double worst = 0;
+        for (int n : sizes) {
+            for (int l : sizes) {
+                int m = ToeplitzHash.chooseLogLength(n, l);
+                long size = 1L << m;
+                long chunk = size - l + 1;
+                long chunks = (n + chunk - 1) / chunk;
+                assertTrue(size >= l && m <= ToeplitzHash.MAX_LOG_LENGTH, "n = " + n + ", l = " + l);
+                double bound = ToeplitzHash.errorBound(m, n, chunks, chunk);
+                assertTrue(bound < ToeplitzHash.MAX_ERROR, "n = " + n + ", l = " + l + ": bound " + bound);
+                worst = Math.max(worst, bound);
+            }
+        }
+        assertTrue(worst < 0.21, "worst bound " + worst);
+        // n = 10^8, l = n/2 uses two chunks of 2^27 points (3 GiB), far inside the bound
+        assertEquals(27, ToeplitzHash.chooseLogLength(100_000_000, 50_000_000));
+        assertTrue(ToeplitzHash.errorBound(27, 100_000_000, 2, (1 << 27) - 50_000_000 + 1) < 0.04);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ToeplitzHash.hash(new BitArray(max + 1), new BitArray(max + 1), 1));
+        assertTrue(e.getMessage().contains("1 .. 2^28 bits, got " + (max + 1)), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> ToeplitzHash.hash(new BitArray(1), new BitArray(max + 1), max + 1));
+    }
+
+    /**
+     * All ones in input and seed is the worst case for the bound's terms (largest norms and sums): the
+     * answer is known (every coefficient is the count n, so y_i = n mod 2) and the measured rounding
+     * error stays under the bound, here up to 2^22 input bits, one chunk and many.
+     */
+    @Test
+    void allOnesBlocksHashExactlyWithTheirRoundingErrorUnderTheBound() {
+        for (int[] shape : new int[][] {{(1 << 22) - 1, 1 << 21}, {1 << 21, 1 << 17}, {4_999, 4_999}}) {
+            int n = shape[0];
+            int l = shape[1];
+            BitArray x = ones(n);
+            BitArray seed = ones(n + l - 1);
+            BitArray y = ToeplitzHash.hash(x, seed, l);
+            assertEquals((n & 1) == 1 ? l : 0, y.cardinality(), "n = " + n + ", l = " + l);
+            int m = ToeplitzHash.chooseLogLength(n, l);
+            long chunk = (1L << m) - l + 1;
+            double bound = ToeplitzHash.errorBound(m, n, (n + chunk - 1) / chunk, chunk);
+            double measured = ToeplitzHash.roundingError(x, seed, l, ForkJoinPool.commonPool());
+            System.out.printf("all ones n=%d l=%d 2^%d points: rounding error %.3e, bound %.3e%n", n, l, m, measured,
+                    bound);
+            assertTrue(measured <= bound, "measured " + measured + " above the bound " + bound);
+            assertFalse(Double.isNaN(measured));
+        }
+    }
+
+    private static BitArray ones(int length) {
+        long[] w = new long[BitArray.wordsFor(length)];
+        java.util.Arrays.fill(w, -1L);
+        if ((length & 63) != 0) {
+            w[w.length - 1] = (1L << (length & 63)) - 1;
+        }
+        return BitArray.wrap(w, length);
     }
 
     /** Logs the time of a default-bench-sized hash; speed is measured in benchmarks, not asserted. */
