@@ -36,8 +36,8 @@ import java.util.Objects;
  * </ul>
  *
  * <p>Memory: per pass after the first, the permutation and its inverse ({@code 8·n} bytes) and a
- * permuted copy of the key ({@code n/8} bytes), plus the known-node table (≈ 2 entries per
- * disclosed parity). Not thread-safe: one block, one thread at a time.
+ * permuted copy of the key ({@code n/8} bytes), plus the known nodes (5 bytes each: one per
+ * top-level block, two per asked parity). Not thread-safe: one block, one thread at a time.
  */
 public final class CascadeCorrector {
     private final int n;
@@ -51,6 +51,8 @@ public final class CascadeCorrector {
     private final int[][] inv;
     /** Bob's key as each pass sees it; null for a pass not yet active (view[0] is the key itself). */
     private final BitArray[] view;
+    /** The first known-node id of each pass's top-level blocks: block b of pass p is node rootBase[p] + b. */
+    private final int[] rootBase;
     private final KnownParities known;
 
     /** Passes [0, activePasses) may start searches. */
@@ -60,12 +62,13 @@ public final class CascadeCorrector {
     private int[] cPass = new int[64];
     private int[] cStart = new int[64];
     private int[] cEnd = new int[64];
-    private int[] cLevel = new int[64];
+    /** The known node each cursor stands at. */
+    private int[] cNode = new int[64];
     private int[] freeIds = new int[64];
     private int freeCount;
     private int cursorCapacityUsed;
 
-    // FIFO of cursors to advance in the current step.
+    // FIFO of cursors to advance in the current step; its length is a power of two.
     private int[] work = new int[64];
     private int workHead;
     private int workTail;
@@ -121,13 +124,16 @@ public final class CascadeCorrector {
         this.inv = new int[passes][];
         this.view = new BitArray[passes];
         view[0] = bobKey;
+        this.rootBase = new int[passes];
         int topLevel = 0;
         for (int p = 0; p < passes; p++) {
             blockCount[p] = (int) ((n + (long) blockSize[p] - 1) / blockSize[p]);
+            rootBase[p] = topLevel;
             topLevel += blockCount[p];
         }
-        // ≈ 2 nodes per disclosed parity, ≈ log2(1/Q) + 2 parities per error: start near the need, grow if short
-        known = new KnownParities((int) Math.min(1 << 26, topLevel + 4 * (long) (n * qberEstimate) + 16));
+        // 2 halves per asked parity, ≈ log2(1/Q) + 2 parities per error: start near the need, grow if short
+        double perError = qberEstimate > 0 ? Math.log(1 / qberEstimate) / Math.log(2) + 2 : 0;
+        known = new KnownParities(topLevel, (int) Math.min(1 << 26, 2 * n * qberEstimate * perError) + 16);
         for (int p = 0; p < passes; p++) {
             int asked = p == 0 ? blockCount[p] : blockCount[p] - 1;
             for (int b = 0; b < asked; b++) {
@@ -185,7 +191,7 @@ public final class CascadeCorrector {
             int owner = qOwner[i];
             if (owner < 0) {
                 // Bob's side of a later pass is computed when the pass starts (activatePass)
-                known.insert(KnownParities.key(p, s, 0), a, p == 0 ? a ^ view[0].parity(s, e) : 0);
+                known.root(rootBase[p] + s / blockSize[p], a, p == 0 ? a ^ view[0].parity(s, e) : 0);
             } else {
                 learnHalves(owner, a, e); // the query was the left half [s, e) of the owner's node
                 pushWork(owner);
@@ -233,31 +239,27 @@ public final class CascadeCorrector {
 
     /** Stores the left half (asked) and the right half (inferred) of the node cursor {@code c} waits at. */
     private void learnHalves(int c, int aliceLeft, int mid) {
-        int p = cPass[c];
-        int s = cStart[c];
-        int level = cLevel[c];
-        int parent = known.find(KnownParities.key(p, s, level));
+        int parent = cNode[c];
         int aliceParent = known.alice(parent);
         int bobParent = aliceParent ^ known.diff(parent);
-        int bobLeft = view[p].parity(s, mid);
-        known.insert(KnownParities.key(p, s, level + 1), aliceLeft, aliceLeft ^ bobLeft);
+        int bobLeft = view[cPass[c]].parity(cStart[c], mid);
         int aliceRight = aliceParent ^ aliceLeft;
-        known.insert(KnownParities.key(p, mid, level + 1), aliceRight, aliceRight ^ bobParent ^ bobLeft);
+        known.learnHalves(parent, aliceLeft, aliceLeft ^ bobLeft, aliceRight, aliceRight ^ bobParent ^ bobLeft);
     }
 
     /** The last top-level block of each pass after the first: whole-key parity XOR the others. */
     private void inferLastBlocks() {
         int whole = 0;
         for (int b = 0; b < blockCount[0]; b++) {
-            whole ^= known.alice(known.find(KnownParities.key(0, b * blockSize[0], 0)));
+            whole ^= known.alice(rootBase[0] + b);
         }
         for (int p = 1; p < passes; p++) {
             int last = blockCount[p] - 1;
             int a = whole;
             for (int b = 0; b < last; b++) {
-                a ^= known.alice(known.find(KnownParities.key(p, b * blockSize[p], 0)));
+                a ^= known.alice(rootBase[p] + b);
             }
-            known.insert(KnownParities.key(p, last * blockSize[p], 0), a, 0); // difference set on activation
+            known.root(rootBase[p] + last, a, 0); // difference set on activation
         }
     }
 
@@ -272,18 +274,16 @@ public final class CascadeCorrector {
             if (corrected > correctedBeforeLastPass) {
                 // errors were still being found: this pass will likely search too, so make its
                 // permutation as indices once and gather the view from it
-                index(p);
-                view[p] = CascadePermutations.permute(key, perm[p]);
+                view[p] = indexAndGather(p);
             } else {
-                view[p] = permutations.permute(key, p); // the shuffle on packed bits, no index array
+                view[p] = permutations.permute(key, p); // the swaps applied to the bits, no index array
             }
             correctedBeforeLastPass = corrected;
             boolean odd = false;
             for (int b = 0; b < blockCount[p]; b++) {
-                int s = b * blockSize[p];
-                int slot = known.find(KnownParities.key(p, s, 0));
-                int diff = known.alice(slot) ^ view[p].parity(s, blockEnd(p, b));
-                known.diff(slot, diff);
+                int node = rootBase[p] + b;
+                int diff = known.alice(node) ^ view[p].parity(b * blockSize[p], blockEnd(p, b));
+                known.diff(node, diff);
                 odd |= diff == 1;
             }
             if (odd && perm[p] == null) {
@@ -291,10 +291,9 @@ public final class CascadeCorrector {
             }
         }
         for (int b = 0; b < blockCount[p]; b++) {
-            int s = b * blockSize[p];
-            int slot = known.find(KnownParities.key(p, s, 0));
-            if (known.diff(slot) == 1 && known.station(slot) == 0) {
-                startCursor(slot, p, s, blockEnd(p, b), 0);
+            int node = rootBase[p] + b;
+            if (known.diff(node) == 1 && !known.stationed(node)) {
+                startCursor(node, p, b * blockSize[p], blockEnd(p, b));
             }
         }
     }
@@ -303,7 +302,7 @@ public final class CascadeCorrector {
     private void advance() {
         while (workHead != workTail) {
             int c = work[workHead];
-            workHead = (workHead + 1) % work.length;
+            workHead = (workHead + 1) & (work.length - 1);
             step(c);
         }
         workHead = 0;
@@ -312,44 +311,46 @@ public final class CascadeCorrector {
 
     private void step(int c) {
         int p = cPass[c];
+        int node = cNode[c];
+        int s = cStart[c];
+        int e = cEnd[c];
         while (true) {
-            int s = cStart[c];
-            int e = cEnd[c];
-            int level = cLevel[c];
-            int slot = known.find(KnownParities.key(p, s, level));
-            if (known.diff(slot) == 0) {
+            if (known.diff(node) == 0) {
                 // a correction elsewhere evened this node out: nothing left to find here
-                known.station(slot, 0);
+                known.stationed(node, false);
                 freeCursor(c);
                 return;
             }
             if (e - s == 1) {
-                known.station(slot, 0);
+                known.stationed(node, false);
                 freeCursor(c);
                 correct(p, s);
                 return;
             }
             int mid = s + ((e - s + 1) >>> 1);
-            int left = known.find(KnownParities.key(p, s, level + 1));
+            int left = known.left(node);
             if (left < 0) {
                 addQuery(p, s, mid, c);
                 return;
             }
             boolean goLeft = known.diff(left) == 1;
-            int child = goLeft ? left : known.find(KnownParities.key(p, mid, level + 1));
-            known.station(slot, 0);
-            if (known.station(child) != 0) {
+            int child = goLeft ? left : left + 1;
+            known.stationed(node, false);
+            if (known.stationed(child)) {
                 // another search already stands on this node and will finish it
                 freeCursor(c);
                 return;
             }
-            known.station(child, c + 1);
+            known.stationed(child, true);
             if (goLeft) {
+                e = mid;
                 cEnd[c] = mid;
             } else {
+                s = mid;
                 cStart[c] = mid;
             }
-            cLevel[c] = level + 1;
+            node = child;
+            cNode[c] = child;
         }
     }
 
@@ -370,27 +371,29 @@ public final class CascadeCorrector {
             int y = q == 0 ? x : inv[q][x];
             view[q].flip(y);
             int k = blockSize[q];
-            int s = y / k * k;
+            int b = y / k;
+            int s = b * k;
             int e = Math.min(n, s + k);
-            int level = 0;
+            int node = rootBase[q] + b; // every top-level parity is known after the first round
             while (true) {
-                int slot = known.find(KnownParities.key(q, s, level));
-                if (slot < 0) {
-                    break; // children of an unknown node are unknown too
-                }
-                if (known.toggleDiff(slot) == 1 && q < activePasses && known.station(slot) == 0) {
-                    startCursor(slot, q, s, e, level);
+                if (known.toggleDiff(node) == 1 && !known.stationed(node)) {
+                    startCursor(node, q, s, e);
                 }
                 if (e - s == 1) {
                     break;
                 }
+                int left = known.left(node);
+                if (left < 0) {
+                    break; // the halves of a node never split are unknown, and so is all below
+                }
                 int mid = s + ((e - s + 1) >>> 1);
                 if (y < mid) {
                     e = mid;
+                    node = left;
                 } else {
                     s = mid;
+                    node = left + 1;
                 }
-                level++;
             }
         }
     }
@@ -403,11 +406,36 @@ public final class CascadeCorrector {
         inv[p] = CascadePermutations.inverse(perm[p]);
     }
 
+    /**
+     * {@link #index} and the pass's view of Bob's key ({@code view[j] = key[perm[j]]}) in one sweep
+     * over the permutation rather than two.
+     */
+    private BitArray indexAndGather(int p) {
+        int[] pm = permutations.permutation(p);
+        int[] iv = new int[n];
+        long[] in = key.words();
+        BitArray out = new BitArray(n);
+        long[] o = out.words();
+        for (int w = 0, base = 0; w < o.length; w++, base += 64) {
+            int limit = Math.min(64, n - base);
+            long v = 0;
+            for (int b = 0; b < limit; b++) {
+                int src = pm[base + b];
+                iv[src] = base + b;
+                v |= ((in[src >>> 6] >>> src) & 1L) << b;
+            }
+            o[w] = v;
+        }
+        perm[p] = pm;
+        inv[p] = iv;
+        return out;
+    }
+
     private int blockEnd(int p, int b) {
         return (int) Math.min(n, (long) (b + 1) * blockSize[p]);
     }
 
-    private void startCursor(int slot, int p, int s, int e, int level) {
+    private void startCursor(int node, int p, int s, int e) {
         int c;
         if (freeCount > 0) {
             c = freeIds[--freeCount];
@@ -418,15 +446,15 @@ public final class CascadeCorrector {
                 cPass = Arrays.copyOf(cPass, size);
                 cStart = Arrays.copyOf(cStart, size);
                 cEnd = Arrays.copyOf(cEnd, size);
-                cLevel = Arrays.copyOf(cLevel, size);
+                cNode = Arrays.copyOf(cNode, size);
                 freeIds = Arrays.copyOf(freeIds, size);
             }
         }
         cPass[c] = p;
         cStart[c] = s;
         cEnd[c] = e;
-        cLevel[c] = level;
-        known.station(slot, c + 1);
+        cNode[c] = node;
+        known.stationed(node, true);
         pushWork(c);
     }
 
@@ -436,10 +464,10 @@ public final class CascadeCorrector {
 
     private void pushWork(int c) {
         int size = work.length;
-        if ((workTail + 1) % size == workHead) {
+        if (((workTail + 1) & (size - 1)) == workHead) {
             int[] grown = new int[size * 2];
             int m = 0;
-            for (int i = workHead; i != workTail; i = (i + 1) % size) {
+            for (int i = workHead; i != workTail; i = (i + 1) & (size - 1)) {
                 grown[m++] = work[i];
             }
             work = grown;
@@ -447,7 +475,7 @@ public final class CascadeCorrector {
             workTail = m;
         }
         work[workTail] = c;
-        workTail = (workTail + 1) % work.length;
+        workTail = (workTail + 1) & (work.length - 1);
     }
 
     private void addQuery(int p, int s, int e, int owner) {

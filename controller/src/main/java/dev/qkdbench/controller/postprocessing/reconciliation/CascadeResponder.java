@@ -32,7 +32,7 @@ public final class CascadeResponder {
         this.view = new BitArray[passes];
         view[0] = aliceKey;
         for (int p = 1; p < passes; p++) {
-            view[p] = permutations.permute(aliceKey, p); // the shuffle on packed bits, no index array
+            view[p] = permutations.permute(aliceKey, p); // the swaps applied to the bits, no index array
         }
     }
 

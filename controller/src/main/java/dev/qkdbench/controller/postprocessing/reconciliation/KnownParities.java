@@ -3,134 +3,108 @@ package dev.qkdbench.controller.postprocessing.reconciliation;
 import java.util.Arrays;
 
 /**
- * Bob's memory of the Cascade sub-blocks whose parity Alice has disclosed (asked or inferred): an
- * open-addressing hash table from a node key to Alice's parity, the current difference
- * {@code alice ⊕ bob} (kept up to date on every correction) and the cursor stationed at the node.
- * Primitive arrays, linear probing, load ≤ ½. Slots move when the table grows: never hold a slot
- * across an {@link #insert}.
+ * Bob's memory of the Cascade sub-blocks whose parity Alice has disclosed (asked or inferred), as
+ * a forest of binary-search trees held in primitive arrays: for every node, Alice's parity, the
+ * current difference {@code alice ⊕ bob} (kept up to date on every correction), whether a cursor
+ * is stationed at it, and where its two halves are, if known.
  *
- * <p>Node key: {@code pass << 37 | start << 6 | level}; a node of the binary-search tree of a
- * top-level block is fixed by its pass, start and depth (nodes of one depth are disjoint).
+ * <p>Nodes are ints. Nodes {@code [0, roots)} are the top-level blocks of every pass (the caller
+ * numbers them); the halves of a node are learnt together (one asked, the other inferred), so they
+ * are allocated together as a pair {@code (left, left + 1)} after the roots. The known nodes of a
+ * block are thus reached from its root by following halves, with no hashing and no key: Cascade
+ * only ever walks down from a node it already holds. A node's range is implied by the path to it
+ * (the left half of {@code [s, e)} is {@code [s, s + ⌈(e − s)/2⌉)}); the caller tracks it.
  */
 final class KnownParities {
-    private static final long EMPTY = -1L;
     private static final int ALICE = 1;
     private static final int DIFF = 2;
+    private static final int STATIONED = 4;
 
-    private long[] keys;
     private byte[] flags;
-    private int[] station;
-    private int shift;
+    /** The left half of each node, 0 while its halves are unknown (node 0 is a root, never a half). */
+    private int[] left;
     private int size;
 
-    /** @param expected entries expected, at most 2^28: the table starts at the power of two ≥ 2·expected */
-    KnownParities(int expected) {
-        int capacity = 32;
-        while (capacity < 2L * expected) {
-            capacity <<= 1;
+    /**
+     * @param roots          top-level blocks over all passes, ≥ 1
+     * @param expectedHalves halves expected to be learnt (the arrays grow when short), ≥ 0
+     */
+    KnownParities(int roots, int expectedHalves) {
+        if (roots < 1) {
+            throw new IllegalArgumentException("need at least one top-level block, got " + roots);
         }
-        allocate(capacity);
+        int capacity = (int) Math.min(Integer.MAX_VALUE - 8, (long) roots + Math.max(0, expectedHalves) + 2);
+        flags = new byte[capacity];
+        left = new int[capacity];
+        size = roots;
     }
 
-    static long key(int pass, int start, int level) {
-        return (long) pass << 37 | (long) start << 6 | level;
-    }
-
+    /** Nodes known: the roots and every half learnt so far. */
     int size() {
         return size;
     }
 
-    /** The slot of {@code key}, or −1. */
-    int find(long key) {
-        int mask = keys.length - 1;
-        for (int i = slotOf(key); ; i = (i + 1) & mask) {
-            long k = keys[i];
-            if (k == key) {
-                return i;
-            }
-            if (k == EMPTY) {
-                return -1;
-            }
-        }
+    /** Sets a root's parities (the top-level answer, or the inferred last block). */
+    void root(int node, int aliceParity, int diff) {
+        flags[node] = (byte) ((aliceParity & 1) | (diff & 1) << 1);
     }
 
-    /** Adds an absent key; returns its slot. */
-    int insert(long key, int aliceParity, int diff) {
-        if ((size + 1) * 2 > keys.length) {
-            grow();
+    /**
+     * Records both halves of {@code node}; returns the left one (the right one is that + 1).
+     *
+     * @throws IllegalStateException when the halves are already known (the same range asked twice)
+     */
+    int learnHalves(int node, int aliceLeft, int diffLeft, int aliceRight, int diffRight) {
+        if (left[node] != 0) {
+            throw new IllegalStateException("the halves of node " + node + " are already known");
         }
-        int mask = keys.length - 1;
-        int i = slotOf(key);
-        while (keys[i] != EMPTY) {
-            if (keys[i] == key) {
-                throw new IllegalStateException("node 0x" + Long.toHexString(key) + " already known");
+        if (size + 2 > flags.length) {
+            int capacity = (int) Math.min(Integer.MAX_VALUE - 8, 2L * flags.length);
+            if (capacity < size + 2) {
+                throw new IllegalStateException("known-parity table full at " + size + " nodes");
             }
-            i = (i + 1) & mask;
+            flags = Arrays.copyOf(flags, capacity);
+            left = Arrays.copyOf(left, capacity);
         }
-        keys[i] = key;
-        flags[i] = (byte) ((aliceParity & 1) | (diff & 1) << 1);
-        station[i] = 0;
-        size++;
-        return i;
+        int l = size;
+        size += 2;
+        flags[l] = (byte) ((aliceLeft & 1) | (diffLeft & 1) << 1);
+        flags[l + 1] = (byte) ((aliceRight & 1) | (diffRight & 1) << 1);
+        left[node] = l;
+        return l;
     }
 
-    int alice(int slot) {
-        return flags[slot] & ALICE;
+    /** The left half of {@code node} (the right half is that + 1), or −1 while unknown. */
+    int left(int node) {
+        int l = left[node];
+        return l == 0 ? -1 : l;
     }
 
-    int diff(int slot) {
-        return (flags[slot] & DIFF) >>> 1;
+    int alice(int node) {
+        return flags[node] & ALICE;
+    }
+
+    int diff(int node) {
+        return (flags[node] & DIFF) >>> 1;
     }
 
     /** Sets the difference bit (Bob's parity was recomputed from scratch). */
-    void diff(int slot, int diff) {
-        flags[slot] = (byte) ((flags[slot] & ~DIFF) | (diff & 1) << 1);
+    void diff(int node, int diff) {
+        flags[node] = (byte) ((flags[node] & ~DIFF) | (diff & 1) << 1);
     }
 
     /** Flips the difference bit (one of Bob's bits under the node changed); returns the new value. */
-    int toggleDiff(int slot) {
-        flags[slot] ^= DIFF;
-        return diff(slot);
+    int toggleDiff(int node) {
+        flags[node] ^= DIFF;
+        return (flags[node] & DIFF) >>> 1;
     }
 
-    /** 0 when no cursor is stationed at the node, else cursor id + 1. */
-    int station(int slot) {
-        return station[slot];
+    /** True when a cursor stands at the node (at most one does). */
+    boolean stationed(int node) {
+        return (flags[node] & STATIONED) != 0;
     }
 
-    void station(int slot, int value) {
-        station[slot] = value;
-    }
-
-    private int slotOf(long key) {
-        return (int) ((key * 0x9E3779B97F4A7C15L) >>> shift);
-    }
-
-    private void allocate(int capacity) {
-        keys = new long[capacity];
-        Arrays.fill(keys, EMPTY);
-        flags = new byte[capacity];
-        station = new int[capacity];
-        shift = 64 - Integer.numberOfTrailingZeros(capacity);
-    }
-
-    private void grow() {
-        long[] oldKeys = keys;
-        byte[] oldFlags = flags;
-        int[] oldStation = station;
-        allocate(oldKeys.length * 2);
-        int mask = keys.length - 1;
-        for (int s = 0; s < oldKeys.length; s++) {
-            long k = oldKeys[s];
-            if (k != EMPTY) {
-                int i = slotOf(k);
-                while (keys[i] != EMPTY) {
-                    i = (i + 1) & mask;
-                }
-                keys[i] = k;
-                flags[i] = oldFlags[s];
-                station[i] = oldStation[s];
-            }
-        }
+    void stationed(int node, boolean value) {
+        flags[node] = (byte) (value ? flags[node] | STATIONED : flags[node] & ~STATIONED);
     }
 }
