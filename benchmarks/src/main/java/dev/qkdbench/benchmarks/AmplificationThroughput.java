@@ -11,6 +11,10 @@ import java.util.SplittableRandom;
  * Privacy amplification throughput in Mbit/s of input, {@link ToeplitzHash#hash} on random blocks of
  * n bits with ℓ = n/2 and ℓ = n/16, plus the peak heap the JVM saw. A quick figure for the issue
  * and for operators sizing a machine; {@link AmplificationBenchmark} is the careful JMH measurement.
+ * Each row also gives the process CPU time per run and the 1-minute load average, since other work on
+ * the machine skews the wall-clock figures. The
+ * work arrays are reused from call to call (the calling thread's {@code ToeplitzHash.Workspace}), as in
+ * a link that hashes block after block; {@code -XX:+UseTransparentHugePages} made 2^24-point transforms ~25% faster here.
  *
  * <pre>
  * java -Xmx6g -cp benchmarks/target/benchmarks.jar dev.qkdbench.benchmarks.AmplificationThroughput [n ...] [-rN]
@@ -39,7 +43,10 @@ public final class AmplificationThroughput {
         Runtime rt = Runtime.getRuntime();
         System.out.printf("machine: %d cores available, JDK %s (%s), max heap %d MiB%n", rt.availableProcessors(),
                 System.getProperty("java.version"), System.getProperty("java.vm.name"), rt.maxMemory() >> 20);
-        System.out.printf("%12s %12s %8s %10s %10s %12s%n", "n", "l", "runs", "best s", "median s", "Mbit/s best");
+        // a busy machine halves these figures: the load average says how far to trust them
+        System.out.printf("load average (1 min) at start: %.2f%n", loadAverage());
+        System.out.printf("%12s %12s %8s %10s %10s %12s %12s%n", "n", "l", "runs", "best s", "median s", "Mbit/s best",
+                "CPU s/run");
         for (long nl : sizes) {
             int n = (int) nl;
             for (int divisor : new int[] {2, 16}) {
@@ -51,6 +58,7 @@ public final class AmplificationThroughput {
                 resetPeaks();
                 ToeplitzHash.hash(x, seed, l); // warm-up
                 double[] t = new double[runs];
+                long cpu0 = processCpuNanos();
                 for (int r = 0; r < runs; r++) {
                     long t0 = System.nanoTime();
                     BitArray y = ToeplitzHash.hash(x, seed, l);
@@ -59,9 +67,10 @@ public final class AmplificationThroughput {
                         throw new AssertionError("output length " + y.length());
                     }
                 }
+                double cpuPerRun = (processCpuNanos() - cpu0) / 1e9 / runs;
                 java.util.Arrays.sort(t);
-                System.out.printf("%12d %12d %8d %10.3f %10.3f %12.1f   peak heap %d MiB%n", n, l, runs, t[0],
-                        t[runs / 2], n / t[0] / 1e6, peakHeapBytes() >> 20);
+                System.out.printf("%12d %12d %8d %10.3f %10.3f %12.1f %12.3f   peak heap %d MiB, load %.2f%n", n, l,
+                        runs, t[0], t[runs / 2], n / t[0] / 1e6, cpuPerRun, peakHeapBytes() >> 20, loadAverage());
             }
         }
     }
@@ -75,6 +84,22 @@ public final class AmplificationThroughput {
             w[w.length - 1] &= (1L << (length & 63)) - 1;
         }
         return BitArray.wrap(w, length);
+    }
+
+    /**
+     * CPU time of the whole process (every thread, the collector's included), negative where the platform
+     * does not say: on a shared machine it moves less than wall time with the other work.
+     */
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    /** The system's 1-minute load average, negative where the platform has none. */
+    private static double loadAverage() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     private static void resetPeaks() {

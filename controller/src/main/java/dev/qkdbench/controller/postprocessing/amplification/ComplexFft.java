@@ -11,10 +11,12 @@ import java.util.function.IntConsumer;
  * (Cooley–Tukey) transform with ω̄, bit-reversed in, natural out, unnormalized (it returns N times the
  * inverse DFT). No bit-reversal pass is ever needed.
  *
- * <p><b>Cache</b>: the stages whose butterflies span at most {@link #BLOCK} points (64 KiB of re and
+ * <p><b>Cache</b>: the stages whose butterflies span at most 2^{@link #BLOCK_LOG} points (64 KiB of re and
  * im) run block by block, all of them on one block before the next; only the ~log2(N/B) wide stages
- * stream through memory. <b>Cores</b>: each wide stage is split in equal runs of butterflies, the
- * blocked stages block-wise, over the given {@link ForkJoinPool}.
+ * stream through memory. Both kinds go two stages per sweep (radix-2² butterflies on quads), with the
+ * same operations per value as stage by stage, so the same rounding and the same bound. <b>Cores</b>:
+ * each wide stage is split in equal runs of butterflies, the blocked stages block-wise, over the given
+ * {@link ForkJoinPool}.
  *
  * <p><b>Twiddles and their error β</b> (what {@link ToeplitzHash#errorBound} assumes). The blocked
  * stages read ω_B^j from a table computed directly: the angle is reduced to [0, π/4] by the octant
@@ -35,7 +37,7 @@ final class ComplexFft {
     /** Bound on the error of any twiddle used, in units of u = 2^−53 (see the class comment). */
     static final double TWIDDLE_ERROR_ULPS = 9;
     /** Below this many points a transform runs on the calling thread. */
-    private static final int PARALLEL_MIN = 1 << 15;
+    static final int PARALLEL_MIN = 1 << 15;
 
     final int logN;
     final int n;
@@ -112,7 +114,11 @@ final class ComplexFft {
 
     /** In place, natural order in, bit-reversed order out: X_(bitrev(p)) at p, X_k = Σ_j x_j ω^(jk). */
     void forward(double[] re, double[] im, ForkJoinPool pool) {
-        int parts = parts(pool);
+        forward(re, im, pool, parts(pool));
+    }
+
+    /** {@link #forward(double[], double[], ForkJoinPool)} split in {@code parts} tasks; 1 runs on the calling thread. */
+    void forward(double[] re, double[] im, ForkJoinPool pool, int parts) {
         int h = n >>> 1;
         for (; h > block; h >>>= 2) { // two wide stages (h, h/2) per pass over memory
             int hh = h;
@@ -127,7 +133,11 @@ final class ComplexFft {
             int per = Math.min(parts, blocks);
             for (int b = (int) ((long) blocks * t / per); b < (long) blocks * (t + 1) / per; b++) {
                 int from = b * block;
-                for (int hb = block >>> 1; hb >= 1; hb >>>= 1) {
+                int hb = block >>> 1;
+                for (; hb >= 2; hb >>>= 2) { // two stages (hb, hb/2) per sweep of the block
+                    blockDif2(re, im, from, from + block, hb);
+                }
+                if (hb == 1) { // an odd number of stages: the last alone
                     blockDif(re, im, from, from + block, hb);
                 }
             }
@@ -136,14 +146,23 @@ final class ComplexFft {
 
     /** In place, bit-reversed order in, natural order out: N times the inverse DFT, Σ_k X_k ω^(−jk). */
     void inverse(double[] re, double[] im, ForkJoinPool pool) {
-        int parts = parts(pool);
+        inverse(re, im, pool, parts(pool));
+    }
+
+    /** {@link #inverse(double[], double[], ForkJoinPool)} split in {@code parts} tasks; 1 runs on the calling thread. */
+    void inverse(double[] re, double[] im, ForkJoinPool pool, int parts) {
         int blocks = n / block;
         run(pool, Math.min(parts, blocks), t -> {
             int per = Math.min(parts, blocks);
             for (int b = (int) ((long) blocks * t / per); b < (long) blocks * (t + 1) / per; b++) {
                 int from = b * block;
-                for (int hb = 1; 2 * hb <= block; hb <<= 1) {
+                int hb = 1;
+                if (Integer.numberOfTrailingZeros(block) % 2 == 1) { // an odd number of stages: one alone
                     blockDit(re, im, from, from + block, hb);
+                    hb <<= 1;
+                }
+                for (; 2 * hb < block; hb <<= 2) { // two stages (hb, 2hb) per sweep of the block
+                    blockDit2(re, im, from, from + block, 2 * hb);
                 }
             }
         });
@@ -376,6 +395,113 @@ final class ComplexFft {
                 im[c] = ui - vi;
             }
             b += j1 - j0;
+        }
+    }
+
+    /**
+     * The DIF stages of half-widths h and h/2 (2h ≤ B) over [from, to) in one sweep, on quads as
+     * {@link #wideDif2}: the same operations in the same order per value as two {@link #blockDif} calls.
+     */
+    private void blockDif2(double[] re, double[] im, int from, int to, int h) {
+        int q = h >>> 1;
+        int stride = block / (2 * h);
+        for (int s = from; s < to; s += 2 * h) {
+            for (int j = 0; j < q; j++) {
+                double w1r = blockRe[j * stride];
+                double w1i = blockIm[j * stride];
+                double w3r = blockRe[(j + q) * stride];
+                double w3i = blockIm[(j + q) * stride];
+                double w2r = blockRe[j * 2 * stride];
+                double w2i = blockIm[j * 2 * stride];
+                int a0 = s + j;
+                int a1 = a0 + q;
+                int a2 = a0 + h;
+                int a3 = a1 + h;
+                double x0r = re[a0];
+                double x0i = im[a0];
+                double x1r = re[a1];
+                double x1i = im[a1];
+                double x2r = re[a2];
+                double x2i = im[a2];
+                double x3r = re[a3];
+                double x3i = im[a3];
+                double u0r = x0r + x2r;
+                double u0i = x0i + x2i;
+                double dr = x0r - x2r;
+                double di = x0i - x2i;
+                double u2r = dr * w1r - di * w1i;
+                double u2i = dr * w1i + di * w1r;
+                double u1r = x1r + x3r;
+                double u1i = x1i + x3i;
+                dr = x1r - x3r;
+                di = x1i - x3i;
+                double u3r = dr * w3r - di * w3i;
+                double u3i = dr * w3i + di * w3r;
+                re[a0] = u0r + u1r;
+                im[a0] = u0i + u1i;
+                dr = u0r - u1r;
+                di = u0i - u1i;
+                re[a1] = dr * w2r - di * w2i;
+                im[a1] = dr * w2i + di * w2r;
+                re[a2] = u2r + u3r;
+                im[a2] = u2i + u3i;
+                dr = u2r - u3r;
+                di = u2i - u3i;
+                re[a3] = dr * w2r - di * w2i;
+                im[a3] = dr * w2i + di * w2r;
+            }
+        }
+    }
+
+    /** The DIT stages of half-widths h/2 and h (2h ≤ B) in one sweep (conjugate twiddles), as two {@link #blockDit} calls. */
+    private void blockDit2(double[] re, double[] im, int from, int to, int h) {
+        int q = h >>> 1;
+        int stride = block / (2 * h);
+        for (int s = from; s < to; s += 2 * h) {
+            for (int j = 0; j < q; j++) {
+                double w1r = blockRe[j * stride];
+                double w1i = -blockIm[j * stride];
+                double w3r = blockRe[(j + q) * stride];
+                double w3i = -blockIm[(j + q) * stride];
+                double w2r = blockRe[j * 2 * stride];
+                double w2i = -blockIm[j * 2 * stride];
+                int a0 = s + j;
+                int a1 = a0 + q;
+                int a2 = a0 + h;
+                int a3 = a1 + h;
+                double x1r = re[a1];
+                double x1i = im[a1];
+                double vr = x1r * w2r - x1i * w2i;
+                double vi = x1r * w2i + x1i * w2r;
+                double x0r = re[a0];
+                double x0i = im[a0];
+                double u0r = x0r + vr;
+                double u0i = x0i + vi;
+                double u1r = x0r - vr;
+                double u1i = x0i - vi;
+                double x3r = re[a3];
+                double x3i = im[a3];
+                vr = x3r * w2r - x3i * w2i;
+                vi = x3r * w2i + x3i * w2r;
+                double x2r = re[a2];
+                double x2i = im[a2];
+                double u2r = x2r + vr;
+                double u2i = x2i + vi;
+                double u3r = x2r - vr;
+                double u3i = x2i - vi;
+                vr = u2r * w1r - u2i * w1i;
+                vi = u2r * w1i + u2i * w1r;
+                re[a0] = u0r + vr;
+                im[a0] = u0i + vi;
+                re[a2] = u0r - vr;
+                im[a2] = u0i - vi;
+                vr = u3r * w3r - u3i * w3i;
+                vi = u3r * w3i + u3i * w3r;
+                re[a1] = u1r + vr;
+                im[a1] = u1i + vi;
+                re[a3] = u1r - vr;
+                im[a3] = u1i - vi;
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.qkdbench.controller.postprocessing.amplification;
 
 import dev.qkdbench.controller.postprocessing.BitArray;
+import java.lang.ref.SoftReference;
 import java.util.Objects;
 import java.util.concurrent.ForkJoinPool;
 
@@ -45,7 +46,8 @@ import java.util.concurrent.ForkJoinPool;
  *   <li>forward: the computed S, X are off by e ≤ √2·M·(η + 2u)(1 + η) in ℓ2 (the 2u covers the
  *       additions that separate S and X);</li>
  *   <li>products: ‖P̂_c − P_c‖₁ ≤ 2Me + e² + √5u(M + e)² by Cauchy–Schwarz, and summing c chunks adds
- *       at most c²·u·(M + e)²; call the total D;</li>
+ *       at most √2·c²·u·(M + e)²: in any order each product goes through at most c − 1 roundings, of the
+ *       real and imaginary parts apart (hence √2), and ‖P̂_c‖₁ ≤ (M + e)²; call the total D;</li>
  *   <li>inverse: the exact inverse of the error is at most D/M in every entry (|IDFT(d)_j| ≤ ‖d‖₁/M);
  *       the inverse's own rounding is at most η·‖w‖₂ + η·D/√M, where w is the exact integer result,
  *       ‖w‖₂ ≤ min(√M·n, c·M·√L) (entries ≤ n on M points; Young's inequality per chunk).</li>
@@ -54,11 +56,21 @@ import java.util.concurrent.ForkJoinPool;
  * ℓ ≤ 2^28 (worst at one chunk of 2^29 points; 0.035 for n = 10^8, ℓ = n/2). As a guard the hash
  * also checks that every computed output is within 1/4 of an integer and throws otherwise.
  *
+ * <p><b>Chunks in parallel</b>: when the transforms are too small to split over threads (M &lt; 2^15,
+ * i.e. ℓ ≪ n) each of the pool's threads takes a run of whole chunks with its own transform arrays and
+ * partial sum, and the partial sums are added at the end. That changes only the order in which the
+ * chunks' products are added, and step 2's term for the sum holds for every order: any order of
+ * adding c terms (any binary tree of additions) puts each term through at most c − 1 roundings, which is
+ * what the term bounds (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., §4.2). So
+ * the output is the same bits whichever the split.
+ *
  * <p><b>Limits</b>: n ≤ 2^28 and ℓ ≤ 2^28 (so M ≤ 2^29). Memory: 16·M bytes for the transform, plus
  * 8·M for the running sum when there is more than one chunk, plus O(√M) twiddles: 3 GiB at
- * n = 10^8, ℓ = n/2 (M = 2^27, two chunks), 256 MiB at ℓ = n/16, up to 8 GiB at n = ℓ = 2^28.
+ * n = 10^8, ℓ = n/2 (M = 2^27, two chunks), 768 MiB at ℓ = n/16 (M = 2^25), up to 8 GiB at n = ℓ = 2^28;
+ * chunks in parallel add as much per extra thread, under 1 MiB each.
  *
- * <p>Stateless and thread-safe; each call allocates its own work arrays.
+ * <p>Thread-safe. The work arrays live in a {@link Workspace}, reused from call to call: the caller's
+ * own, or one kept (softly reachable) per calling thread, which {@link #releaseThreadWorkspace} drops.
  */
 public final class ToeplitzHash {
     /** Largest supported input and output, in bits. */
@@ -71,9 +83,38 @@ public final class ToeplitzHash {
     private ToeplitzHash() {
     }
 
+    /** Work arrays kept by each calling thread between calls, softly: see {@link #releaseThreadWorkspace}. */
+    private static final ThreadLocal<SoftReference<Workspace>> THREAD_WORKSPACE = new ThreadLocal<>();
+
     /** {@link #hash(BitArray, BitArray, int, ForkJoinPool)} on the common pool. */
     public static BitArray hash(BitArray input, BitArray seed, int outputBits) {
         return hash(input, seed, outputBits, ForkJoinPool.commonPool());
+    }
+
+    /**
+     * {@link #hash(BitArray, BitArray, int, ForkJoinPool, Workspace)} with the calling thread's workspace,
+     * which this thread keeps for its next call (softly reachable, so the collector may take it back before
+     * running out of memory; {@link #releaseThreadWorkspace} drops it at once).
+     */
+    public static BitArray hash(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool) {
+        SoftReference<Workspace> ref = THREAD_WORKSPACE.get();
+        Workspace workspace = ref == null ? null : ref.get();
+        if (workspace == null) {
+            workspace = new Workspace();
+            THREAD_WORKSPACE.set(new SoftReference<>(workspace));
+        } else if (workspace.inUse) {
+            // a pool thread that, waiting inside a hash, picked up another hash task: that one gets its own
+            workspace = new Workspace();
+        }
+        return hash(input, seed, outputBits, pool, workspace);
+    }
+
+    /**
+     * Drops the work arrays the calling thread kept from {@link #hash(BitArray, BitArray, int)} (up to 3 GiB
+     * after a block of 10^8 bits), e.g. when a link stops.
+     */
+    public static void releaseThreadWorkspace() {
+        THREAD_WORKSPACE.remove();
     }
 
     /**
@@ -81,13 +122,16 @@ public final class ToeplitzHash {
      * @param seed       n + ℓ − 1 seed bits, uniformly random, chosen by Alice
      * @param outputBits ℓ, 1 ≤ ℓ ≤ 2^28, the final key length
      * @param pool       the threads that share the work (its parallelism bounds them)
+     * @param workspace  work arrays to use and keep for the next call; one call at a time
      * @return y = T·x, ℓ bits
      * @throws IllegalArgumentException when a length is out of range or the seed length is not n + ℓ − 1
      */
-    public static BitArray hash(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool) {
+    public static BitArray hash(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool,
+            Workspace workspace) {
         Objects.requireNonNull(input, "input");
         Objects.requireNonNull(seed, "seed");
         Objects.requireNonNull(pool, "pool");
+        Objects.requireNonNull(workspace, "workspace");
         int n = input.length();
         if (n < 1 || n > MAX_BITS) {
             throw new IllegalArgumentException("input must have 1 .. 2^28 bits, got " + n);
@@ -101,7 +145,20 @@ public final class ToeplitzHash {
                     + " output bits has n + l - 1 = " + seedBits + " bits, got " + seed.length());
         }
         int logM = chooseLogLength(n, outputBits);
-        return chunked(input, seed, outputBits, new ComplexFft(logM), pool, new double[1]);
+        return chunked(input, seed, outputBits, logM, pool, workspace, -1, new double[1]);
+    }
+
+    private static BitArray chunked(BitArray input, BitArray seed, int outputBits, int logM, ForkJoinPool pool,
+            Workspace workspace, int chunkWorkers, double[] deviation) {
+        if (workspace.inUse) {
+            throw new IllegalStateException("this ToeplitzHash.Workspace is already in use by another hash call");
+        }
+        workspace.inUse = true;
+        try {
+            return chunkedIn(input, seed, outputBits, logM, pool, workspace, chunkWorkers, deviation);
+        } finally {
+            workspace.inUse = false;
+        }
     }
 
     /**
@@ -110,8 +167,15 @@ public final class ToeplitzHash {
      */
     static double roundingError(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool) {
         double[] worst = new double[1];
-        chunked(input, seed, outputBits, new ComplexFft(chooseLogLength(input.length(), outputBits)), pool, worst);
+        chunked(input, seed, outputBits, chooseLogLength(input.length(), outputBits), pool, new Workspace(), -1,
+                worst);
         return worst[0];
+    }
+
+    /** For tests: the hash with the chunks shared among exactly {@code chunkWorkers} workers (1: in turn). */
+    static BitArray hash(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool, int chunkWorkers) {
+        return chunked(input, seed, outputBits, chooseLogLength(input.length(), outputBits), pool, new Workspace(),
+                chunkWorkers, new double[1]);
     }
 
     /** The transform length 2^m with the least estimated work among those whose error bound is small enough. */
@@ -153,44 +217,75 @@ public final class ToeplitzHash {
         double eta = Math.expm1(logM * Math.log1p(delta));
         double e = Math.sqrt(2) * size * (eta + 2 * u) * (1 + eta);
         double perChunk = 2 * size * e + e * e + Math.sqrt(5) * u * (size + e) * (size + e);
-        double d = chunks * perChunk + (double) chunks * chunks * u * (size + e) * (size + e);
+        double d = chunks * perChunk + Math.sqrt(2) * chunks * chunks * u * (size + e) * (size + e);
         double w2 = Math.min(Math.sqrt(size) * n, chunks * size * Math.sqrt(Math.min(chunkBits, n)));
         return d / size + eta * (w2 + d / Math.sqrt(size));
     }
 
-    private static BitArray chunked(BitArray input, BitArray seed, int outputBits, ComplexFft fft,
-            ForkJoinPool pool, double[] deviation) {
+    /**
+     * How many workers share the chunks, each with its own transform arrays and partial sum: all the pool's
+     * threads when the transforms are too small to split ({@link ComplexFft#parts}), else one, the
+     * transforms being split instead.
+     */
+    static int chunkWorkers(int size, int chunks, ForkJoinPool pool) {
+        int workers = Math.min(pool.getParallelism(), chunks);
+        return workers > 1 && size < ComplexFft.PARALLEL_MIN ? workers : 1;
+    }
+
+    private static BitArray chunkedIn(BitArray input, BitArray seed, int outputBits, int logM, ForkJoinPool pool,
+            Workspace workspace, int chunkWorkers, double[] deviation) {
         int n = input.length();
+        ComplexFft fft = workspace.fft(logM);
         int size = fft.n;
+        int half = size / 2;
         int chunk = size - outputBits + 1;
         int chunks = (int) ((n + (long) chunk - 1) / chunk);
         int parts = fft.parts(pool);
-        double[] re = new double[size];
-        double[] im = new double[size];
-        double[] sumRe = chunks > 1 ? new double[size / 2 + 1] : null;
-        double[] sumIm = chunks > 1 ? new double[size / 2 + 1] : null;
-        for (int c = 0; c < chunks; c++) {
-            long start = (long) c * chunk;
-            long a = n - start - chunk;
-            int inputBits = (int) Math.min(chunk, n - start);
-            ComplexFft.run(pool, parts, t -> {
-                int from = (int) ((long) size * t / parts);
-                int to = (int) ((long) size * (t + 1) / parts);
-                BitCopy.toDoubles(seed, a, from, to, re);
-                int split = Math.max(from, Math.min(to, inputBits));
-                BitCopy.toDoubles(input, start, from, split, im);
-                java.util.Arrays.fill(im, split, to, 0.0);
+        int workers = chunkWorkers > 0 ? Math.min(chunkWorkers, chunks) : chunkWorkers(size, chunks, pool);
+        Workspace.Lane[] lanes = workspace.lanes(workers, size, chunks > 1);
+        double[] re = lanes[0].re;
+        double[] im = lanes[0].im;
+        double[] sumRe = lanes[0].sumRe;
+        double[] sumIm = lanes[0].sumIm;
+        if (workers > 1) {
+            // Whole chunks per worker, each its own transforms and partial sum; the partial sums are added
+            // in worker order below. Any order of adding the chunks' products is covered by the bound (class
+            // comment, step 2), so the output does not depend on the split.
+            ComplexFft.run(pool, workers, t -> {
+                Workspace.Lane lane = lanes[t];
+                int c0 = (int) ((long) chunks * t / workers);
+                int c1 = (int) ((long) chunks * (t + 1) / workers);
+                for (int c = c0; c < c1; c++) {
+                    load(input, seed, n, chunk, c, 0, size, lane.re, lane.im);
+                    fft.forward(lane.re, lane.im, pool, 1);
+                    products(lane.re, lane.im, lane.sumRe, lane.sumIm, half, c == c0, 0, size);
+                }
             });
-            fft.forward(re, im, pool);
-            boolean first = c == 0;
-            ComplexFft.run(pool, parts, t -> products(re, im, sumRe, sumIm, first,
+            for (int t = 1; t < workers; t++) {
+                double[] partRe = lanes[t].sumRe;
+                double[] partIm = lanes[t].sumIm;
+                for (int k = 0; k <= half; k++) {
+                    sumRe[k] += partRe[k];
+                    sumIm[k] += partIm[k];
+                }
+            }
+        } else {
+            for (int c = 0; c < chunks; c++) {
+                int cc = c;
+                ComplexFft.run(pool, parts, t -> load(input, seed, n, chunk, cc,
+                        (int) ((long) size * t / parts), (int) ((long) size * (t + 1) / parts), re, im));
+                fft.forward(re, im, pool, parts);
+                boolean first = c == 0;
+                double[] sr = chunks > 1 ? sumRe : null;
+                ComplexFft.run(pool, parts, t -> products(re, im, sr, sumIm, half, first,
+                        (int) ((long) size * t / parts), (int) ((long) size * (t + 1) / parts)));
+            }
+        }
+        if (chunks > 1) {
+            ComplexFft.run(pool, parts, t -> expand(sumRe, sumIm, half, re, im,
                     (int) ((long) size * t / parts), (int) ((long) size * (t + 1) / parts)));
         }
-        if (sumRe != null) {
-            ComplexFft.run(pool, parts, t -> expand(sumRe, sumIm, re, im,
-                    (int) ((long) size * t / parts), (int) ((long) size * (t + 1) / parts)));
-        }
-        fft.inverse(re, im, pool);
+        fft.inverse(re, im, pool, parts);
         BitArray out = new BitArray(outputBits);
         long[] o = out.words();
         double scale = 1.0 / size; // exact: a power of two
@@ -224,6 +319,18 @@ public final class ToeplitzHash {
         return out;
     }
 
+    /** Positions [from, to) of chunk c's transform input: seed window S_c in re, input chunk X_c in im. */
+    private static void load(BitArray input, BitArray seed, int n, int chunk, int c, int from, int to, double[] re,
+            double[] im) {
+        long start = (long) c * chunk;
+        long a = n - start - chunk;
+        int inputBits = (int) Math.min(chunk, n - start);
+        BitCopy.toDoubles(seed, a, from, to, re);
+        int split = Math.max(from, Math.min(to, inputBits));
+        BitCopy.toDoubles(input, start, from, split, im);
+        java.util.Arrays.fill(im, split, to, 0.0);
+    }
+
     /**
      * Separates the two real transforms at the bit-reversed positions [from, to) and forms P = S·X. In
      * bit-reversed order Z_(−k) sits at the mirror position p ^ (2^⌊log2 p⌋ − 1) of p; each pair is done by
@@ -231,8 +338,8 @@ public final class ToeplitzHash {
      * chunk P goes back into (re, im); otherwise it is added to the compact sum (P_(−k) = conj P_k, so
      * one of each pair is kept: see {@link #compact}).
      */
-    private static void products(double[] re, double[] im, double[] sumRe, double[] sumIm, boolean first,
-            int from, int to) {
+    private static void products(double[] re, double[] im, double[] sumRe, double[] sumIm, int half,
+            boolean first, int from, int to) {
         for (int p = from; p < to; p++) {
             int q = p <= 1 ? p : p ^ (Integer.highestOneBit(p) - 1);
             if (q < p) {
@@ -254,7 +361,7 @@ public final class ToeplitzHash {
                 re[q] = yr;
                 im[q] = -yi;
             } else {
-                int k = compact(p, sumRe.length - 1);
+                int k = compact(p, half);
                 if (first) {
                     sumRe[k] = yr;
                     sumIm[k] = yi;
@@ -271,14 +378,93 @@ public final class ToeplitzHash {
         return p == 0 ? 0 : p == 1 ? half : p - (Integer.highestOneBit(p) >>> 1);
     }
 
-    private static void expand(double[] sumRe, double[] sumIm, double[] re, double[] im, int from, int to) {
-        int half = sumRe.length - 1;
+    private static void expand(double[] sumRe, double[] sumIm, int half, double[] re, double[] im, int from,
+            int to) {
         for (int p = from; p < to; p++) {
             int q = p <= 1 ? p : p ^ (Integer.highestOneBit(p) - 1);
             int lower = Math.min(p, q);
             int k = compact(lower, half);
             re[p] = sumRe[k];
             im[p] = p == lower ? sumIm[k] : -sumIm[k];
+        }
+    }
+
+    /**
+     * Work arrays for {@link #hash(BitArray, BitArray, int, ForkJoinPool, Workspace)}, kept from one call to
+     * the next: 16·M bytes of transform plus 8·M of running sum (3 GiB at n = 10^8, ℓ = n/2), which allocated
+     * (zeroed, paged in, collected) per block cost a sizeable part of the hash. Arrays grow to the largest
+     * transform asked for and shrink when a call needs under a quarter of them. Not thread-safe: one call at
+     * a time per workspace (a second call on the same thread while one runs is refused with an
+     * IllegalStateException); {@link ToeplitzHash#hash(BitArray, BitArray, int)} keeps one per calling thread.
+     */
+    public static final class Workspace {
+        /** One worker's arrays: a transform (re, im) and a running sum of the products (half + 1 entries). */
+        static final class Lane {
+            double[] re = new double[0];
+            double[] im = new double[0];
+            double[] sumRe = new double[0];
+            double[] sumIm = new double[0];
+
+            /** Arrays that fit, reusing those of at least the size and at most four times it. */
+            void ensure(int size, boolean sums) {
+                // each old array is let go before its replacement is allocated, so both never need room at once
+                if (!fits(re, size)) {
+                    re = null;
+                    re = new double[size];
+                }
+                if (!fits(im, size)) {
+                    im = null;
+                    im = new double[size];
+                }
+                if (sums && !fits(sumRe, size / 2 + 1)) {
+                    sumRe = null;
+                    sumRe = new double[size / 2 + 1];
+                }
+                if (sums && !fits(sumIm, size / 2 + 1)) {
+                    sumIm = null;
+                    sumIm = new double[size / 2 + 1];
+                }
+            }
+
+            private static boolean fits(double[] a, int length) {
+                return a != null && a.length >= length && a.length / 4 < length;
+            }
+        }
+
+        private ComplexFft fft;
+        private Lane[] lanes = new Lane[0];
+        /** Set while a call uses the arrays (read by the calling thread only: catches a re-entrant call). */
+        private boolean inUse;
+
+        public Workspace() {
+        }
+
+        /** Drops every array; the next call allocates afresh. */
+        public void release() {
+            fft = null;
+            lanes = new Lane[0];
+        }
+
+        ComplexFft fft(int logM) {
+            if (fft == null || fft.logN != logM) {
+                fft = new ComplexFft(logM);
+            }
+            return fft;
+        }
+
+        /** The first {@code workers} lanes, each with room for transforms of {@code size} points (contents undefined). */
+        Lane[] lanes(int workers, int size, boolean sums) {
+            if (lanes.length != workers) {
+                Lane[] grown = java.util.Arrays.copyOf(lanes, workers);
+                for (int t = lanes.length; t < workers; t++) {
+                    grown[t] = new Lane();
+                }
+                lanes = grown;
+            }
+            for (Lane lane : lanes) {
+                lane.ensure(size, sums);
+            }
+            return lanes;
         }
     }
 }

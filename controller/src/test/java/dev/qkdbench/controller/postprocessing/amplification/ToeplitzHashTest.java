@@ -216,6 +216,65 @@ class ToeplitzHashTest {
     }
 
     /**
+     * ℓ ≪ n with small transforms shares the chunks among workers, each with its own partial sum: the
+     * partial sums add up in another order than one worker's running sum, and the bits must not change.
+     */
+    @Test
+    void givesTheSameBitsWithTheChunksSharedAmongWorkersAsInTurn() {
+        SplittableRandom rnd = new SplittableRandom(53);
+        ForkJoinPool three = new ForkJoinPool(3);
+        try {
+            for (int[] shape : new int[][] {{1_000_003, 1_000}, {200_000, 5_000}, {70_001, 64}, {9_000, 3}}) {
+                int n = shape[0];
+                int l = shape[1];
+                BitArray x = random(n, rnd);
+                BitArray seed = random(n + l - 1, rnd);
+                BitArray expected = direct(x, seed, l);
+                assertTrue(ToeplitzHash.chunkWorkers(1 << ToeplitzHash.chooseLogLength(n, l), 2, three) > 1,
+                        "n = " + n + ", l = " + l + " should take the parallel path");
+                for (int workers : new int[] {1, 2, 3, 7}) {
+                    BitArray actual = ToeplitzHash.hash(x, seed, l, three, workers);
+                    assertEquals(0, expected.hammingDistance(actual), "n = " + n + ", l = " + l + ", " + workers
+                            + " workers: bits differ");
+                }
+                assertEquals(expected, ToeplitzHash.hash(x, seed, l, three));
+            }
+        } finally {
+            three.shutdown();
+        }
+    }
+
+    /** A workspace kept across calls of other shapes (grown, shrunk, more and fewer workers) gives the same bits. */
+    @Test
+    void aReusedWorkspaceGivesTheSameBitsAsAFreshOne() {
+        SplittableRandom rnd = new SplittableRandom(54);
+        ToeplitzHash.Workspace workspace = new ToeplitzHash.Workspace();
+        ForkJoinPool two = new ForkJoinPool(2);
+        try {
+            int[][] shapes = {{300_001, 150_000}, {300_001, 1_000}, {5_000, 5_000}, {300_001, 150_000},
+                    {300_001, 20_000}, {64, 1}, {300_001, 1_000}};
+            for (int[] shape : shapes) {
+                int n = shape[0];
+                int l = shape[1];
+                BitArray x = random(n, rnd);
+                BitArray seed = random(n + l - 1, rnd);
+                BitArray expected = direct(x, seed, l);
+                assertEquals(0, expected.hammingDistance(ToeplitzHash.hash(x, seed, l, two, workspace)),
+                        "n = " + n + ", l = " + l + ": bits differ");
+                assertEquals(expected, ToeplitzHash.hash(x, seed, l));
+            }
+            workspace.release();
+            BitArray x = random(1_000, rnd);
+            BitArray seed = random(1_000 + 100 - 1, rnd);
+            assertEquals(direct(x, seed, 100), ToeplitzHash.hash(x, seed, 100, two, workspace));
+            ToeplitzHash.releaseThreadWorkspace();
+            assertEquals(direct(x, seed, 100), ToeplitzHash.hash(x, seed, 100));
+        } finally {
+            two.shutdown();
+        }
+    }
+
+    /**
      * The a-priori bound holds with room at every supported extreme (n, ℓ ≤ 2^28), so every supported
      * call has a transform length; a call beyond is refused up front.
      */
