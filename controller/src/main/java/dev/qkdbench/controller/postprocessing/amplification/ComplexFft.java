@@ -222,44 +222,7 @@ final class ComplexFft {
                 kl = k & lowMask;
                 double w2r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
                 double w2i = hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl];
-                int a0 = base + j;
-                int a1 = a0 + q;
-                int a2 = a0 + h;
-                int a3 = a1 + h;
-                double x0r = re[a0];
-                double x0i = im[a0];
-                double x1r = re[a1];
-                double x1i = im[a1];
-                double x2r = re[a2];
-                double x2i = im[a2];
-                double x3r = re[a3];
-                double x3i = im[a3];
-                // stage h: (a0, a2) with ω^k1, (a1, a3) with ω^k3
-                double u0r = x0r + x2r;
-                double u0i = x0i + x2i;
-                double dr = x0r - x2r;
-                double di = x0i - x2i;
-                double u2r = dr * w1r - di * w1i;
-                double u2i = dr * w1i + di * w1r;
-                double u1r = x1r + x3r;
-                double u1i = x1i + x3i;
-                dr = x1r - x3r;
-                di = x1i - x3i;
-                double u3r = dr * w3r - di * w3i;
-                double u3i = dr * w3i + di * w3r;
-                // stage h/2: (a0, a1) and (a2, a3), both with ω^k2
-                re[a0] = u0r + u1r;
-                im[a0] = u0i + u1i;
-                dr = u0r - u1r;
-                di = u0i - u1i;
-                re[a1] = dr * w2r - di * w2i;
-                im[a1] = dr * w2i + di * w2r;
-                re[a2] = u2r + u3r;
-                im[a2] = u2i + u3i;
-                dr = u2r - u3r;
-                di = u2i - u3i;
-                re[a3] = dr * w2r - di * w2i;
-                im[a3] = dr * w2i + di * w2r;
+                dif2(re, im, base + j, q, h, w1r, w1i, w2r, w2i, w3r, w3i);
             }
             b += j1 - j0;
         }
@@ -291,44 +254,7 @@ final class ComplexFft {
                 kl = k & lowMask;
                 double w2r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
                 double w2i = -(hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl]);
-                int a0 = base + j;
-                int a1 = a0 + q;
-                int a2 = a0 + h;
-                int a3 = a1 + h;
-                // stage h/2: (a0, a1) and (a2, a3), both with conj ω^k2
-                double x1r = re[a1];
-                double x1i = im[a1];
-                double vr = x1r * w2r - x1i * w2i;
-                double vi = x1r * w2i + x1i * w2r;
-                double x0r = re[a0];
-                double x0i = im[a0];
-                double u0r = x0r + vr;
-                double u0i = x0i + vi;
-                double u1r = x0r - vr;
-                double u1i = x0i - vi;
-                double x3r = re[a3];
-                double x3i = im[a3];
-                vr = x3r * w2r - x3i * w2i;
-                vi = x3r * w2i + x3i * w2r;
-                double x2r = re[a2];
-                double x2i = im[a2];
-                double u2r = x2r + vr;
-                double u2i = x2i + vi;
-                double u3r = x2r - vr;
-                double u3i = x2i - vi;
-                // stage h: (a0, a2) with conj ω^k1, (a1, a3) with conj ω^k3
-                vr = u2r * w1r - u2i * w1i;
-                vi = u2r * w1i + u2i * w1r;
-                re[a0] = u0r + vr;
-                im[a0] = u0i + vi;
-                re[a2] = u0r - vr;
-                im[a2] = u0i - vi;
-                vr = u3r * w3r - u3i * w3i;
-                vi = u3r * w3i + u3i * w3r;
-                re[a1] = u1r + vr;
-                im[a1] = u1i + vi;
-                re[a3] = u1r - vr;
-                im[a3] = u1i - vi;
+                dit2(re, im, base + j, q, h, w1r, w1i, w2r, w2i, w3r, w3i);
             }
             b += j1 - j0;
         }
@@ -413,42 +339,7 @@ final class ComplexFft {
                 double w3i = blockIm[(j + q) * stride];
                 double w2r = blockRe[j * 2 * stride];
                 double w2i = blockIm[j * 2 * stride];
-                int a0 = s + j;
-                int a1 = a0 + q;
-                int a2 = a0 + h;
-                int a3 = a1 + h;
-                double x0r = re[a0];
-                double x0i = im[a0];
-                double x1r = re[a1];
-                double x1i = im[a1];
-                double x2r = re[a2];
-                double x2i = im[a2];
-                double x3r = re[a3];
-                double x3i = im[a3];
-                double u0r = x0r + x2r;
-                double u0i = x0i + x2i;
-                double dr = x0r - x2r;
-                double di = x0i - x2i;
-                double u2r = dr * w1r - di * w1i;
-                double u2i = dr * w1i + di * w1r;
-                double u1r = x1r + x3r;
-                double u1i = x1i + x3i;
-                dr = x1r - x3r;
-                di = x1i - x3i;
-                double u3r = dr * w3r - di * w3i;
-                double u3i = dr * w3i + di * w3r;
-                re[a0] = u0r + u1r;
-                im[a0] = u0i + u1i;
-                dr = u0r - u1r;
-                di = u0i - u1i;
-                re[a1] = dr * w2r - di * w2i;
-                im[a1] = dr * w2i + di * w2r;
-                re[a2] = u2r + u3r;
-                im[a2] = u2i + u3i;
-                dr = u2r - u3r;
-                di = u2i - u3i;
-                re[a3] = dr * w2r - di * w2i;
-                im[a3] = dr * w2i + di * w2r;
+                dif2(re, im, s + j, q, h, w1r, w1i, w2r, w2i, w3r, w3i);
             }
         }
     }
@@ -465,42 +356,7 @@ final class ComplexFft {
                 double w3i = -blockIm[(j + q) * stride];
                 double w2r = blockRe[j * 2 * stride];
                 double w2i = -blockIm[j * 2 * stride];
-                int a0 = s + j;
-                int a1 = a0 + q;
-                int a2 = a0 + h;
-                int a3 = a1 + h;
-                double x1r = re[a1];
-                double x1i = im[a1];
-                double vr = x1r * w2r - x1i * w2i;
-                double vi = x1r * w2i + x1i * w2r;
-                double x0r = re[a0];
-                double x0i = im[a0];
-                double u0r = x0r + vr;
-                double u0i = x0i + vi;
-                double u1r = x0r - vr;
-                double u1i = x0i - vi;
-                double x3r = re[a3];
-                double x3i = im[a3];
-                vr = x3r * w2r - x3i * w2i;
-                vi = x3r * w2i + x3i * w2r;
-                double x2r = re[a2];
-                double x2i = im[a2];
-                double u2r = x2r + vr;
-                double u2i = x2i + vi;
-                double u3r = x2r - vr;
-                double u3i = x2i - vi;
-                vr = u2r * w1r - u2i * w1i;
-                vi = u2r * w1i + u2i * w1r;
-                re[a0] = u0r + vr;
-                im[a0] = u0i + vi;
-                re[a2] = u0r - vr;
-                im[a2] = u0i - vi;
-                vr = u3r * w3r - u3i * w3i;
-                vi = u3r * w3i + u3i * w3r;
-                re[a1] = u1r + vr;
-                im[a1] = u1i + vi;
-                re[a3] = u1r - vr;
-                im[a3] = u1i - vi;
+                dit2(re, im, s + j, q, h, w1r, w1i, w2r, w2i, w3r, w3i);
             }
         }
     }
@@ -549,6 +405,96 @@ final class ComplexFft {
                 im[c] = ui - vi;
             }
         }
+    }
+
+    /**
+     * Two DIF stages on one quad (a0, a0 + q, a0 + h, a0 + q + h), q = h/2: stage h with ω^k1 and
+     * ω^k3, then stage h/2 with ω^k2. Small enough for the JIT to inline into the sweeps.
+     */
+    private static void dif2(double[] re, double[] im, int a0, int q, int h, double w1r, double w1i, double w2r,
+                              double w2i, double w3r, double w3i) {
+        int a1 = a0 + q;
+        int a2 = a0 + h;
+        int a3 = a1 + h;
+        double x0r = re[a0];
+        double x0i = im[a0];
+        double x1r = re[a1];
+        double x1i = im[a1];
+        double x2r = re[a2];
+        double x2i = im[a2];
+        double x3r = re[a3];
+        double x3i = im[a3];
+        // stage h: (a0, a2) with ω^k1, (a1, a3) with ω^k3
+        double u0r = x0r + x2r;
+        double u0i = x0i + x2i;
+        double dr = x0r - x2r;
+        double di = x0i - x2i;
+        double u2r = dr * w1r - di * w1i;
+        double u2i = dr * w1i + di * w1r;
+        double u1r = x1r + x3r;
+        double u1i = x1i + x3i;
+        dr = x1r - x3r;
+        di = x1i - x3i;
+        double u3r = dr * w3r - di * w3i;
+        double u3i = dr * w3i + di * w3r;
+        // stage h/2: (a0, a1) and (a2, a3), both with ω^k2
+        re[a0] = u0r + u1r;
+        im[a0] = u0i + u1i;
+        dr = u0r - u1r;
+        di = u0i - u1i;
+        re[a1] = dr * w2r - di * w2i;
+        im[a1] = dr * w2i + di * w2r;
+        re[a2] = u2r + u3r;
+        im[a2] = u2i + u3i;
+        dr = u2r - u3r;
+        di = u2i - u3i;
+        re[a3] = dr * w2r - di * w2i;
+        im[a3] = dr * w2i + di * w2r;
+    }
+
+    /**
+     * Two DIT stages on one quad (a0, a0 + q, a0 + h, a0 + q + h), q = h/2: stage h/2 with ω^k2, then
+     * stage h with ω^k1 and ω^k3 (the caller gives conjugate twiddles).
+     */
+    private static void dit2(double[] re, double[] im, int a0, int q, int h, double w1r, double w1i, double w2r,
+                              double w2i, double w3r, double w3i) {
+        int a1 = a0 + q;
+        int a2 = a0 + h;
+        int a3 = a1 + h;
+        // stage h/2: (a0, a1) and (a2, a3), both with conj ω^k2
+        double x1r = re[a1];
+        double x1i = im[a1];
+        double vr = x1r * w2r - x1i * w2i;
+        double vi = x1r * w2i + x1i * w2r;
+        double x0r = re[a0];
+        double x0i = im[a0];
+        double u0r = x0r + vr;
+        double u0i = x0i + vi;
+        double u1r = x0r - vr;
+        double u1i = x0i - vi;
+        double x3r = re[a3];
+        double x3i = im[a3];
+        vr = x3r * w2r - x3i * w2i;
+        vi = x3r * w2i + x3i * w2r;
+        double x2r = re[a2];
+        double x2i = im[a2];
+        double u2r = x2r + vr;
+        double u2i = x2i + vi;
+        double u3r = x2r - vr;
+        double u3i = x2i - vi;
+        // stage h: (a0, a2) with conj ω^k1, (a1, a3) with conj ω^k3
+        vr = u2r * w1r - u2i * w1i;
+        vi = u2r * w1i + u2i * w1r;
+        re[a0] = u0r + vr;
+        im[a0] = u0i + vi;
+        re[a2] = u0r - vr;
+        im[a2] = u0i - vi;
+        vr = u3r * w3r - u3i * w3i;
+        vi = u3r * w3i + u3i * w3r;
+        re[a1] = u1r + vr;
+        im[a1] = u1i + vi;
+        re[a3] = u1r - vr;
+        im[a3] = u1i - vi;
     }
 
     /** Runs body(0) .. body(parts − 1), on the pool when parts &gt; 1, and waits for all. */
