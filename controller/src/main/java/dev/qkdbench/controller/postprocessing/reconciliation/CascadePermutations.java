@@ -106,17 +106,9 @@ public final class CascadePermutations {
         if (pass == 0) {
             return;
         }
-        long state = streamStart(pass);
+        Draws draws = new Draws(streamStart(pass));
         for (int i = length - 1; i > 0; i--) {
-            long bound = i + 1L;
-            long m;
-            long low;
-            do {
-                state += GOLDEN_GAMMA;
-                m = (mix(state) >>> 32) * bound;
-                low = m & 0xFFFF_FFFFL;
-            } while (low < bound && low < ((1L << 32) - bound) % bound);
-            int j = (int) (m >>> 32);
+            int j = draws.upTo(i);
             int t = out[i];
             out[i] = out[j];
             out[j] = t;
@@ -174,17 +166,9 @@ public final class CascadePermutations {
                 LONGS.set(bits, w * 64 + 8 * k, SPREAD[(int) (word >>> 8 * k) & 0xFF]);
             }
         }
-        long state = streamStart(pass);
+        Draws draws = new Draws(streamStart(pass));
         for (int i = length - 1; i > 0; i--) {
-            long bound = i + 1L;
-            long m;
-            long low;
-            do {
-                state += GOLDEN_GAMMA;
-                m = (mix(state) >>> 32) * bound;
-                low = m & 0xFFFF_FFFFL;
-            } while (low < bound && low < ((1L << 32) - bound) % bound);
-            int j = (int) (m >>> 32);
+            int j = draws.upTo(i);
             byte t = bits[i];
             bits[i] = bits[j];
             bits[j] = t;
@@ -233,6 +217,33 @@ public final class CascadePermutations {
     private void checkPass(int pass) {
         if (pass < 0 || pass >= passes) {
             throw new IllegalArgumentException("pass " + pass + " outside [0, " + passes + ")");
+        }
+    }
+
+    /**
+     * One pass's seeded stream of Fisher–Yates draws: SplitMix64 outputs turned into bounded
+     * indices by Lemire's nearly divisionless method (the high 32 bits times the bound, rejecting
+     * the biased low range). Part of the peer protocol: both sides must draw exactly this. Small
+     * and short-lived, so the JIT keeps it in registers.
+     */
+    private static final class Draws {
+        private long state;
+
+        Draws(long state) {
+            this.state = state;
+        }
+
+        /** A uniform index in [0, i]. */
+        int upTo(int i) {
+            long bound = i + 1L;
+            long m;
+            long low;
+            do {
+                state += GOLDEN_GAMMA;
+                m = (mix(state) >>> 32) * bound;
+                low = m & 0xFFFF_FFFFL;
+            } while (low < bound && low < ((1L << 32) - bound) % bound);
+            return (int) (m >>> 32);
         }
     }
 }
