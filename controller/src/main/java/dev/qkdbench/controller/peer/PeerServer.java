@@ -15,10 +15,16 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Alice's end of the peer link: listens, and answers every request through a {@link PeerRequestHandler}. */
+/**
+ * Alice's end of the peer link: listens, and answers every request through a {@link PeerRequestHandler}.
+ * One peer session at a time: a new connection replaces the one before (a reconnecting Bob whose
+ * old connection Alice has not yet seen close), and the handler hears of a disconnect only for the
+ * connection that is the session, so a late close of a replaced connection cannot end a newer session.
+ */
 public final class PeerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
 
@@ -37,6 +43,7 @@ public final class PeerServer implements AutoCloseable {
      */
     public static PeerServer bind(String host, int port, PeerRequestHandler handler) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        AtomicReference<Channel> session = new AtomicReference<>();
         try {
             Channel ch = new ServerBootstrap()
                     .group(group)
@@ -46,7 +53,7 @@ public final class PeerServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel c) {
                             PeerCodec.install(c.pipeline());
-                            c.pipeline().addLast("dispatch", new Dispatcher(handler));
+                            c.pipeline().addLast("dispatch", new Dispatcher(handler, session));
                         }
                     })
                     .bind(host, port).sync().channel();
@@ -69,9 +76,22 @@ public final class PeerServer implements AutoCloseable {
 
     private static final class Dispatcher extends SimpleChannelInboundHandler<PeerMessage> {
         private final PeerRequestHandler handler;
+        private final AtomicReference<Channel> session;
 
-        Dispatcher(PeerRequestHandler handler) {
+        Dispatcher(PeerRequestHandler handler, AtomicReference<Channel> session) {
             this.handler = handler;
+            this.session = session;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            Channel previous = session.getAndSet(ctx.channel());
+            if (previous != null && previous.isActive()) {
+                log.warn("peer connection from {} replaces the one from {}", ctx.channel().remoteAddress(),
+                        previous.remoteAddress());
+                previous.close();
+            }
+            ctx.fireChannelActive();
         }
 
         @Override
@@ -113,13 +133,16 @@ public final class PeerServer implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            handler.onDisconnect(null);
+            // Only the session's own connection ends the session; a replaced one just goes.
+            if (session.compareAndSet(ctx.channel(), null)) {
+                handler.onDisconnect(null);
+            }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            // Closing makes channelInactive tell the handler, once.
             log.warn("peer link from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-            handler.onDisconnect(cause);
             ctx.close();
         }
     }
