@@ -4,7 +4,6 @@ import dev.qkdbench.controller.etsi.LabCertificates;
 import dev.qkdbench.controller.etsi.LabCertificates.Credential;
 import dev.qkdbench.controller.etsi.SaeId;
 import dev.qkdbench.controller.etsi.TlsFileException;
-import io.netty.util.NetUtil;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -16,7 +15,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -37,8 +35,6 @@ final class CertsCommand implements Callable<Integer> {
     /** The CA's file stem and common name; {@code keys --cert-dir} looks for it. */
     static final String CA_NAME = "qkd-lab-ca";
     static final List<String> DEFAULT_KME_HOSTS = List.of("localhost", "127.0.0.1");
-    private static final Pattern DNS_NAME = Pattern.compile(
-            "(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -201,8 +197,7 @@ final class CertsCommand implements Callable<Integer> {
      * anything is written: an IP literal or a DNS name (RFC 1123 labels, optionally {@code *.}).
      */
     static boolean isHost(String host) {
-        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)
-                || host.length() <= 253 && DNS_NAME.matcher(host).matches();
+        return LabCertificates.isValidHost(host);
     }
 
     private List<String> allNames(List<Kme> kmeList) {

@@ -219,15 +219,28 @@ public final class LabCertificates {
         }
     }
 
+    /**
+     * Whether {@link #issueServer} takes {@code host} as a subject alternative name: an IP literal or
+     * a DNS name (RFC 1123 labels, optionally a leading {@code *.}). Lets a caller check every host
+     * before it writes anything.
+     */
+    public static boolean isValidHost(String host) {
+        return host != null && (isIp(host) || host.length() <= 253 && DNS_NAME.matcher(host).matches());
+    }
+
+    private static boolean isIp(String host) {
+        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
+    }
+
     private static GeneralName subjectAltName(String host) {
         if (host == null || host.isBlank()) {
             throw new IllegalArgumentException("server certificate host: expected a DNS name or an IP address, found "
                     + (host == null ? "nothing" : "a blank string"));
         }
-        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
+        if (isIp(host)) {
             return new GeneralName(GeneralName.iPAddress, host);
         }
-        if (host.length() <= 253 && DNS_NAME.matcher(host).matches()) {
+        if (isValidHost(host)) {
             return new GeneralName(GeneralName.dNSName, host);
         }
         throw new IllegalArgumentException("server certificate host: expected a DNS name or an IP address, found "
