@@ -207,21 +207,12 @@ final class ComplexFft {
             int j1 = (int) Math.min(q, j0 + (r[1] - b));
             int base = group * 2 * h;
             for (int j = j0; j < j1; j++) {
-                int k = j * stride;
-                int kh = k >>> lowBits;
-                int kl = k & lowMask;
-                double w1r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double w1i = hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl];
-                k = (j + q) * stride;
-                kh = k >>> lowBits;
-                kl = k & lowMask;
-                double w3r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double w3i = hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl];
-                k = j * 2 * stride;
-                kh = k >>> lowBits;
-                kl = k & lowMask;
-                double w2r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double w2i = hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl];
+                double w1r = twiddleRe(j * stride);
+                double w1i = twiddleIm(j * stride);
+                double w3r = twiddleRe((j + q) * stride);
+                double w3i = twiddleIm((j + q) * stride);
+                double w2r = twiddleRe(j * 2 * stride);
+                double w2i = twiddleIm(j * 2 * stride);
                 dif2(re, im, base + j, q, h, w1r, w1i, w2r, w2i, w3r, w3i);
             }
             b += j1 - j0;
@@ -239,21 +230,12 @@ final class ComplexFft {
             int j1 = (int) Math.min(q, j0 + (r[1] - b));
             int base = group * 2 * h;
             for (int j = j0; j < j1; j++) {
-                int k = j * stride;
-                int kh = k >>> lowBits;
-                int kl = k & lowMask;
-                double w1r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double w1i = -(hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl]);
-                k = (j + q) * stride;
-                kh = k >>> lowBits;
-                kl = k & lowMask;
-                double w3r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double w3i = -(hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl]);
-                k = j * 2 * stride;
-                kh = k >>> lowBits;
-                kl = k & lowMask;
-                double w2r = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double w2i = -(hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl]);
+                double w1r = twiddleRe(j * stride);
+                double w1i = -twiddleIm(j * stride);
+                double w3r = twiddleRe((j + q) * stride);
+                double w3i = -twiddleIm((j + q) * stride);
+                double w2r = twiddleRe(j * 2 * stride);
+                double w2i = -twiddleIm(j * 2 * stride);
                 dit2(re, im, base + j, q, h, w1r, w1i, w2r, w2i, w3r, w3i);
             }
             b += j1 - j0;
@@ -270,11 +252,8 @@ final class ComplexFft {
             int j1 = (int) Math.min(h, j0 + (r[1] - b));
             int base = group * 2 * h;
             for (int j = j0; j < j1; j++) {
-                int k = j * stride;
-                int kh = k >>> lowBits;
-                int kl = k & lowMask;
-                double wr = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double wi = hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl];
+                double wr = twiddleRe(j * stride);
+                double wi = twiddleIm(j * stride);
                 int a = base + j;
                 int c = a + h;
                 double ur = re[a];
@@ -302,11 +281,8 @@ final class ComplexFft {
             int j1 = (int) Math.min(h, j0 + (r[1] - b));
             int base = group * 2 * h;
             for (int j = j0; j < j1; j++) {
-                int k = j * stride;
-                int kh = k >>> lowBits;
-                int kl = k & lowMask;
-                double wr = hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
-                double wi = -(hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl]);
+                double wr = twiddleRe(j * stride);
+                double wi = -twiddleIm(j * stride);
                 int a = base + j;
                 int c = a + h;
                 double vr0 = re[c];
@@ -405,6 +381,23 @@ final class ComplexFft {
                 im[c] = ui - vi;
             }
         }
+    }
+
+    /**
+     * Re ω^k from the two small tables: ω^k = ω^(kh·2^lowBits) · ω^kl, kh = k >>> lowBits,
+     * kl = k &amp; lowMask. Small enough for the JIT to inline into the sweeps.
+     */
+    private double twiddleRe(int k) {
+        int kh = k >>> lowBits;
+        int kl = k & lowMask;
+        return hiRe[kh] * loRe[kl] - hiIm[kh] * loIm[kl];
+    }
+
+    /** Im ω^k, as {@link #twiddleRe}. */
+    private double twiddleIm(int k) {
+        int kh = k >>> lowBits;
+        int kl = k & lowMask;
+        return hiRe[kh] * loIm[kl] + hiIm[kh] * loRe[kl];
     }
 
     /**
