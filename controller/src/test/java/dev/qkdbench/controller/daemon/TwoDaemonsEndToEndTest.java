@@ -94,8 +94,9 @@ class TwoDaemonsEndToEndTest {
 
         // Key arrives in both stores (the dashboards' status says how much).
         HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        JsonNode bobStatus = pollStatus(plain, http.get("bob"), s -> s.path("key_store").path("keys").asLong() >= 8,
-                alice, bob);
+        // Bob stores a block's keys before Alice confirms her copy, and counts the block ok after: wait for both.
+        JsonNode bobStatus = pollStatus(plain, http.get("bob"), s -> s.path("key_store").path("keys").asLong() >= 8
+                && s.path("blocks_ok").asLong() >= 1, alice, bob);
         pollStatus(plain, http.get("alice"), s -> s.path("key_store").path("keys").asLong() >= 8, alice, bob);
         assertEquals("emulated", bobStatus.path("backend").asText());
         assertTrue(bobStatus.path("peer").path("connected").asBoolean());
