@@ -309,7 +309,8 @@ public final class ConfigLoader {
 
     private static PostProcessingConfig readPostProcessing(ConfigTable t) {
         t.allowOnly("block_bits", "eps_sec", "eps_cor", "qber_abort", "phase_error_tolerance",
-                "min_count_per_class", "key_size_bits", "cascade_passes", "cascade_schedule");
+                "min_count_per_class", "key_size_bits", "cascade_passes", "cascade_schedule",
+                "blocks_in_flight");
         PostProcessingConfig d = PostProcessingConfig.defaults();
         long blockBits = t.integer("block_bits", "a block size in key-basis sifted bits", 1000, Integer.MAX_VALUE,
                 d.blockBits());
@@ -326,10 +327,12 @@ public final class ConfigLoader {
         if (keySize % 8 != 0) {
             throw t.error("key_size_bits", "expected a whole number of bytes (a multiple of 8 bits), found " + keySize);
         }
-        long passes = t.integer("cascade_passes", "a number of Cascade passes", 1, 64, d.cascadePasses());
         PostProcessingConfig.CascadeScheduleName schedule = cascadeSchedule(t, d.cascadeSchedule());
+        long passes = t.integer("cascade_passes", "a number of Cascade passes", 1, 64, schedule.recommendedPasses());
+        long inFlight = t.integer("blocks_in_flight", "a number of blocks reconciled at once", 1,
+                PostProcessingConfig.MAX_BLOCKS_IN_FLIGHT, d.blocksInFlight());
         return new PostProcessingConfig(blockBits, epsSec, epsCor, qberAbort, phaseTolerance, minCount,
-                (int) keySize, (int) passes, schedule);
+                (int) keySize, (int) passes, schedule, (int) inFlight);
     }
 
     private static PostProcessingConfig.CascadeScheduleName cascadeSchedule(ConfigTable t,

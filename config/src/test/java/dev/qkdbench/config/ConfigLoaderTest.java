@@ -77,9 +77,9 @@ class ConfigLoaderTest {
                 phase_error_tolerance = 0.5
                 min_count_per_class = 20
                 key_size_bits = 512
-                cascade_passes = 14
+                cascade_passes = 9
                 """)));
-        assertEquals(new PostProcessingConfig(100_000L, 1e-9, 1e-12, 0.08, 0.5, 20L, 512, 14), alice.postprocessing());
+        assertEquals(new PostProcessingConfig(100_000L, 1e-9, 1e-12, 0.08, 0.5, 20L, 512, 9), alice.postprocessing());
     }
 
     @Test

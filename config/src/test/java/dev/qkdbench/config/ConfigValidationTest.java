@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -99,6 +100,10 @@ class ConfigValidationTest {
                         "postprocessing.cascade_passes", "from 1 to 64, found 0"),
                 c("65 cascade passes", aliceSide("[postprocessing]\ncascade_passes = 65 #<"),
                         "postprocessing.cascade_passes", "found 65"),
+                c("no blocks in flight", bobSide("[postprocessing]\nblocks_in_flight = 0 #<"),
+                        "postprocessing.blocks_in_flight", "from 1 to 16, found 0"),
+                c("17 blocks in flight", aliceSide("[postprocessing]\nblocks_in_flight = 17 #<"),
+                        "postprocessing.blocks_in_flight", "found 17"),
                 c("unknown cascade schedule", aliceSide("[postprocessing]\ncascade_schedule = \"ldpc\" #<"),
                         "postprocessing.cascade_schedule", "expected a Cascade schedule, one of \"martinez_mateo_opt7\", "
                                 + "\"yan_et_al\", \"brassard_salvail\", found \"ldpc\""),
@@ -313,13 +318,18 @@ class ConfigValidationTest {
         for (PostProcessingConfig.CascadeScheduleName s : PostProcessingConfig.CascadeScheduleName.values()) {
             Path file = Files.writeString(dir.resolve("schedule.toml"),
                     bobSide("[postprocessing]\ncascade_schedule = \"" + s.tomlName() + "\""));
-            assertEquals(s, ConfigLoader.loadSide(file).postprocessing().cascadeSchedule());
+            PostProcessingConfig read = ConfigLoader.loadSide(file).postprocessing();
+            assertEquals(s, read.cascadeSchedule());
+            assertEquals(s.recommendedPasses(), read.cascadePasses(), "without cascade_passes, the schedule's own");
         }
+        assertEquals(List.of(14, 10, 4), java.util.Arrays.stream(PostProcessingConfig.CascadeScheduleName.values())
+                .map(PostProcessingConfig.CascadeScheduleName::recommendedPasses).toList(),
+                "the pass counts of Martinez-Mateo et al. 2015 (opt. 7, opt. 2) and Brassard-Salvail 1993");
         Path plain = Files.writeString(dir.resolve("plain.toml"), bobSide(""));
         assertEquals(PostProcessingConfig.CascadeScheduleName.MARTINEZ_MATEO_OPT7,
                 ConfigLoader.loadSide(plain).postprocessing().cascadeSchedule());
         assertEquals(PostProcessingConfig.defaults(),
-                new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256, 10),
+                new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256, 14),
                 "the pre-schedule constructor means the default schedule");
     }
 

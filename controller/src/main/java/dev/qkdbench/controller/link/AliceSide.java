@@ -46,6 +46,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +101,12 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         this.store = store;
         this.supervisor = supervisor;
         this.frameExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-frames"));
-        this.blockExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-blocks"));
+        // One thread per block Bob may have in flight: each answers its block's parity requests in
+        // turn (Bob waits for every answer before he asks again, so a block's messages never race).
+        int inFlight = config.postprocessing().blocksInFlight();
+        AtomicInteger blockThreads = new AtomicInteger();
+        this.blockExecutor = Executors.newFixedThreadPool(inFlight, r -> daemon(r,
+                inFlight == 1 ? "alice-blocks" : "alice-blocks-" + blockThreads.getAndIncrement()));
         this.amplifyExecutor = Executors.newSingleThreadExecutor(r -> daemon(r, "alice-amplify"));
     }
 
@@ -661,10 +667,12 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         final BlockAudit.Builder audit;
         final long openEpoch;
         final long closedAtNanos;
-        CascadeResponder responder;
-        long disclosedParities;
-        List<String> keyIds;
-        CompletableFuture<List<byte[]>> finalKeys;
+        // Written by whichever block thread handles the block's current message; volatile so the
+        // next message's thread sees them.
+        volatile CascadeResponder responder;
+        volatile long disclosedParities;
+        volatile List<String> keyIds;
+        volatile CompletableFuture<List<byte[]>> finalKeys;
 
         AliceBlock(BitArray key, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit, long openEpoch,
                    long closedAtNanos) {

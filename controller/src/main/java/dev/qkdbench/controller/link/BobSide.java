@@ -50,6 +50,7 @@ import dev.qkdbench.drivers.TagBatch;
 import dev.qkdbench.drivers.TimeTagger;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -114,12 +115,13 @@ public final class BobSide implements AutoCloseable {
     private final SecureRandom secureRandom = new SecureRandom();
     private final Squashing squashing;
     /**
-     * Closed blocks, handed over without a buffer: while the block thread is busy, acquisition
-     * waits with the next closed block in hand, so at most three blocks (amplifying, reconciling,
-     * handed over) stand between a block's close and its key.
+     * Closed blocks, handed over without a buffer: while every block thread is busy, acquisition
+     * waits with the next closed block in hand (back-pressure), so at most
+     * {@code blocks_in_flight} + 2 blocks (reconciling, amplifying, handed over) stand between a
+     * block's close and its key.
      */
     private final BlockingQueue<BobBlock> blocks = new SynchronousQueue<>();
-    /** Amplifies and stores one block while the block thread reconciles the next. */
+    /** Amplifies and stores one block while the block threads reconcile the next ones. */
     private final ExecutorService amplifier = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "bob-amplify");
         t.setDaemon(true);
@@ -347,14 +349,25 @@ public final class BobSide implements AutoCloseable {
      * when the run completed; blocks that failed are recorded as aborted.
      */
     public void run() throws InterruptedException {
-        Thread blockThread = new Thread(this::blockLoop, "bob-blocks");
-        blockThread.setDaemon(true);
-        blockThread.start();
+        // blocks_in_flight threads reconcile closed blocks side by side, each waiting on its own
+        // peer round trips, so the waits overlap (DESIGN §4.3); Alice answers as many at once.
+        int inFlight = config.postprocessing().blocksInFlight();
+        List<Thread> blockThreads = new ArrayList<>(inFlight);
+        for (int i = 0; i < inFlight; i++) {
+            Thread t = new Thread(this::blockLoop, inFlight == 1 ? "bob-blocks" : "bob-blocks-" + i);
+            t.setDaemon(true);
+            t.start();
+            blockThreads.add(t);
+        }
         try {
             acquire();
         } finally {
-            blocks.put(BobBlock.END);
-            blockThread.join();
+            for (int i = 0; i < inFlight; i++) {
+                blocks.put(BobBlock.END);
+            }
+            for (Thread t : blockThreads) {
+                t.join();
+            }
         }
         peer.call(PeerMessage.newBuilder().setEndOfRun(EndOfRun.getDefaultInstance()), CALL_TIMEOUT);
     }

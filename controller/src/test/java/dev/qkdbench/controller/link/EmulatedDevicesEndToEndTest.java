@@ -40,7 +40,8 @@ class EmulatedDevicesEndToEndTest {
         assertTrue(SimulationSummary.blocksOk(emulated) >= 1, emulated.aliceBlocks().toString());
         double e = SimulationSummary.finalKeyBits(emulated) / emulated.simulatedSeconds();
         double s = SimulationSummary.finalKeyBits(inProcess) / inProcess.simulatedSeconds();
-        assertEquals(s, e, 0.10 * s, "emulated " + e + " bit/s against in-process " + s + " bit/s");
+        assertEquals(s, e, 0.10 * s, "emulated " + e + " bit/s against in-process " + s + " bit/s; in-process blocks "
+                + inProcess.aliceBlocks() + " / " + inProcess.bobBlocks() + ", devices " + inProcess.bobDevices());
         // The same seed draws the same photons whichever way the devices are reached; Bob counts them
         // from the moment his sync locks, which moves by milliseconds, so the counts agree within 1 %.
         assertEquals(inProcess.stats().detections.get(), emulated.stats().detections.get(),
