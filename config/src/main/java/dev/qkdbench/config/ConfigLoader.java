@@ -310,7 +310,7 @@ public final class ConfigLoader {
     private static PostProcessingConfig readPostProcessing(ConfigTable t) {
         t.allowOnly("block_bits", "eps_sec", "eps_cor", "qber_abort", "phase_error_tolerance",
                 "min_count_per_class", "key_size_bits", "cascade_passes", "cascade_schedule",
-                "blocks_in_flight");
+                "blocks_in_flight", "cascade_frame_bits");
         PostProcessingConfig d = PostProcessingConfig.defaults();
         long blockBits = t.integer("block_bits", "a block size in key-basis sifted bits", 1000, Integer.MAX_VALUE,
                 d.blockBits());
@@ -331,8 +331,10 @@ public final class ConfigLoader {
         long passes = t.integer("cascade_passes", "a number of Cascade passes", 1, 64, schedule.recommendedPasses());
         long inFlight = t.integer("blocks_in_flight", "a number of blocks reconciled at once", 1,
                 PostProcessingConfig.MAX_BLOCKS_IN_FLIGHT, d.blocksInFlight());
+        long frameBits = t.integer("cascade_frame_bits", "a Cascade frame size in bits",
+                PostProcessingConfig.MIN_CASCADE_FRAME_BITS, Integer.MAX_VALUE, d.cascadeFrameBits());
         return new PostProcessingConfig(blockBits, epsSec, epsCor, qberAbort, phaseTolerance, minCount,
-                (int) keySize, (int) passes, schedule, (int) inFlight);
+                (int) keySize, (int) passes, schedule, (int) inFlight, (int) frameBits);
     }
 
     private static PostProcessingConfig.CascadeScheduleName cascadeSchedule(ConfigTable t,

@@ -33,10 +33,18 @@ import java.util.Optional;
  *                             with several blocks in flight those waits overlap (the pipelining of
  *                             Mao et al. 2021, DESIGN §4.3). Memory: up to this many blocks reconciling,
  *                             plus one amplifying, one handed over and one filling
+ * @param cascadeFrameBits     Bob reconciles a block as frames of at most this many bits, in lockstep
+ *                             [cascade_frame_bits]; 1024 to 2^31−1, default 2^17. Small frames keep
+ *                             Cascade's arrays in cache; a block no longer than this is one frame
  */
 public record PostProcessingConfig(long blockBits, double epsSec, double epsCor, double qberAbortThreshold,
                                    double phaseErrorTolerance, long minCountPerClass, int keySizeBits,
-                                   int cascadePasses, CascadeScheduleName cascadeSchedule, int blocksInFlight) {
+                                   int cascadePasses, CascadeScheduleName cascadeSchedule, int blocksInFlight,
+                                   int cascadeFrameBits) {
+    /** Default of {@link #cascadeFrameBits()}. */
+    public static final int DEFAULT_CASCADE_FRAME_BITS = 1 << 17;
+    /** Smallest {@link #cascadeFrameBits()} a config may ask for. */
+    public static final int MIN_CASCADE_FRAME_BITS = 1024;
     /** Default of {@link #blocksInFlight()}: one block per core of the machine this was tuned on. */
     public static final int DEFAULT_BLOCKS_IN_FLIGHT = 2;
     /** Most blocks in flight a config may ask for. */
@@ -84,14 +92,26 @@ public record PostProcessingConfig(long blockBits, double epsSec, double epsCor,
             throw new IllegalArgumentException("blocks in flight must be 1.." + MAX_BLOCKS_IN_FLIGHT + ", was "
                     + blocksInFlight);
         }
+        if (cascadeFrameBits < MIN_CASCADE_FRAME_BITS) {
+            throw new IllegalArgumentException("Cascade frames must be >= " + MIN_CASCADE_FRAME_BITS + " bits, was "
+                    + cascadeFrameBits);
+        }
     }
 
-    /** The settings with {@link #DEFAULT_BLOCKS_IN_FLIGHT} blocks in flight. */
+    /** The settings with the default Cascade frame size. */
+    public PostProcessingConfig(long blockBits, double epsSec, double epsCor, double qberAbortThreshold,
+                                double phaseErrorTolerance, long minCountPerClass, int keySizeBits,
+                                int cascadePasses, CascadeScheduleName cascadeSchedule, int blocksInFlight) {
+        this(blockBits, epsSec, epsCor, qberAbortThreshold, phaseErrorTolerance, minCountPerClass, keySizeBits,
+                cascadePasses, cascadeSchedule, blocksInFlight, DEFAULT_CASCADE_FRAME_BITS);
+    }
+
+    /** The settings with the default blocks in flight and Cascade frame size. */
     public PostProcessingConfig(long blockBits, double epsSec, double epsCor, double qberAbortThreshold,
                                 double phaseErrorTolerance, long minCountPerClass, int keySizeBits,
                                 int cascadePasses, CascadeScheduleName cascadeSchedule) {
         this(blockBits, epsSec, epsCor, qberAbortThreshold, phaseErrorTolerance, minCountPerClass, keySizeBits,
-                cascadePasses, cascadeSchedule, DEFAULT_BLOCKS_IN_FLIGHT);
+                cascadePasses, cascadeSchedule, DEFAULT_BLOCKS_IN_FLIGHT, DEFAULT_CASCADE_FRAME_BITS);
     }
 
     /** The settings with the default Cascade schedule, {@link CascadeScheduleName#MARTINEZ_MATEO_OPT7}. */
@@ -106,6 +126,6 @@ public record PostProcessingConfig(long blockBits, double epsSec, double epsCor,
     public static PostProcessingConfig defaults() {
         return new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256,
                 CascadeScheduleName.MARTINEZ_MATEO_OPT7.recommendedPasses(), CascadeScheduleName.MARTINEZ_MATEO_OPT7,
-                DEFAULT_BLOCKS_IN_FLIGHT);
+                DEFAULT_BLOCKS_IN_FLIGHT, DEFAULT_CASCADE_FRAME_BITS);
     }
 }

@@ -78,8 +78,12 @@ class ConfigLoaderTest {
                 min_count_per_class = 20
                 key_size_bits = 512
                 cascade_passes = 9
+                cascade_schedule = "yan_et_al"
+                blocks_in_flight = 3
+                cascade_frame_bits = 65536
                 """)));
-        assertEquals(new PostProcessingConfig(100_000L, 1e-9, 1e-12, 0.08, 0.5, 20L, 512, 9), alice.postprocessing());
+        assertEquals(new PostProcessingConfig(100_000L, 1e-9, 1e-12, 0.08, 0.5, 20L, 512, 9,
+                PostProcessingConfig.CascadeScheduleName.YAN_ET_AL, 3, 65536), alice.postprocessing());
     }
 
     @Test

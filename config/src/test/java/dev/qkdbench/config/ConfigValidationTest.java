@@ -104,6 +104,8 @@ class ConfigValidationTest {
                         "postprocessing.blocks_in_flight", "from 1 to 16, found 0"),
                 c("17 blocks in flight", aliceSide("[postprocessing]\nblocks_in_flight = 17 #<"),
                         "postprocessing.blocks_in_flight", "found 17"),
+                c("tiny cascade frames", bobSide("[postprocessing]\ncascade_frame_bits = 1000 #<"),
+                        "postprocessing.cascade_frame_bits", "from 1024 to 2147483647, found 1000"),
                 c("unknown cascade schedule", aliceSide("[postprocessing]\ncascade_schedule = \"ldpc\" #<"),
                         "postprocessing.cascade_schedule", "expected a Cascade schedule, one of \"martinez_mateo_opt7\", "
                                 + "\"yan_et_al\", \"brassard_salvail\", found \"ldpc\""),

@@ -26,8 +26,9 @@ import dev.qkdbench.controller.peer.v1.VerifyResponse;
 import dev.qkdbench.controller.postprocessing.BitArray;
 import dev.qkdbench.controller.postprocessing.amplification.ToeplitzHash;
 import dev.qkdbench.controller.postprocessing.estimation.FiniteKeyEstimator;
-import dev.qkdbench.controller.postprocessing.reconciliation.CascadeResponder;
-import dev.qkdbench.controller.postprocessing.reconciliation.ParityQueries;
+import dev.qkdbench.controller.postprocessing.reconciliation.CascadeFrames;
+import dev.qkdbench.controller.postprocessing.reconciliation.FramedCascadeResponder;
+import dev.qkdbench.controller.postprocessing.reconciliation.FramedQueries;
 import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
 import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
 import dev.qkdbench.controller.postprocessing.verification.PolynomialHash;
@@ -57,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * block in reconciliation does not stall sifting of the next.
  */
 public final class AliceSide implements PeerRequestHandler, AutoCloseable {
-    static final int PROTOCOL_VERSION = 1;
+    static final int PROTOCOL_VERSION = 2;
     private static final Logger log = LoggerFactory.getLogger(AliceSide.class);
 
     private final SideConfig config;
@@ -526,7 +527,12 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         if (s.getPasses() < 1 || s.getPasses() > 64) {
             throw new IllegalArgumentException("Cascade passes must be 1..64, got " + s.getPasses());
         }
-        b.responder = new CascadeResponder(b.key, s.getPasses(), s.getPermutationSeed());
+        long frameBits = s.getFrameBits() == 0 ? b.key.length() : s.getFrameBits() & 0xFFFF_FFFFL;
+        if (frameBits < CascadeFrames.MIN_FRAME_BITS || frameBits > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("Cascade frames must be " + CascadeFrames.MIN_FRAME_BITS
+                    + " .. 2^31-1 bits (or 0 for one frame), got " + frameBits);
+        }
+        b.responder = new FramedCascadeResponder(b.key, s.getPasses(), s.getPermutationSeed(), (int) frameBits);
         return PeerMessage.newBuilder().setAck(Ack.getDefaultInstance());
     }
 
@@ -535,7 +541,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         if (b.responder == null) {
             throw new IllegalArgumentException("block '" + m.getBlockId() + "': parity request before CascadeStart");
         }
-        ParityQueries q = ParityWire.decode(m.getParityRequest());
+        FramedQueries q = ParityWire.decodeFramed(m.getParityRequest());
         long[] answer = b.responder.answer(q);
         b.disclosedParities += q.count();
         return PeerMessage.newBuilder().setParityResponse(ParityWire.answer(answer, q.count()));
@@ -669,7 +675,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         final long closedAtNanos;
         // Written by whichever block thread handles the block's current message; volatile so the
         // next message's thread sees them.
-        volatile CascadeResponder responder;
+        volatile FramedCascadeResponder responder;
         volatile long disclosedParities;
         volatile List<String> keyIds;
         volatile CompletableFuture<List<byte[]>> finalKeys;

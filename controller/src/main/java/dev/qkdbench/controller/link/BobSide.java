@@ -30,9 +30,9 @@ import dev.qkdbench.controller.peer.v1.VerifyResponse;
 import dev.qkdbench.controller.postprocessing.BitArray;
 import dev.qkdbench.controller.postprocessing.amplification.ToeplitzHash;
 import dev.qkdbench.controller.postprocessing.estimation.FiniteKeyEstimator;
-import dev.qkdbench.controller.postprocessing.reconciliation.CascadeCorrector;
+import dev.qkdbench.controller.postprocessing.reconciliation.FramedCascadeCorrector;
+import dev.qkdbench.controller.postprocessing.reconciliation.FramedQueries;
 import dev.qkdbench.controller.postprocessing.reconciliation.CascadeSchedule;
-import dev.qkdbench.controller.postprocessing.reconciliation.ParityQueries;
 import dev.qkdbench.controller.postprocessing.sifting.BitPacking;
 import dev.qkdbench.controller.postprocessing.sifting.SlotCodec;
 import dev.qkdbench.controller.postprocessing.sifting.Squashing;
@@ -816,14 +816,17 @@ public final class BobSide implements AutoCloseable {
         // key-basis one, floored so a lucky zero-error sample still gives finite block sizes.
         double qEstimate = Math.max(b.testQber, 1e-3);
         long seed = secureRandom.nextLong();
+        int frameBits = (int) Math.min(n, config.postprocessing().cascadeFrameBits());
         long startedAt = System.nanoTime();
         peer.call(PeerMessage.newBuilder().setBlockId(id).setCascadeStart(CascadeStart.newBuilder()
-                .setPermutationSeed(seed).setQberEstimate(qEstimate).setPasses(passes).setKeyBits(n)), CALL_TIMEOUT);
+                .setPermutationSeed(seed).setQberEstimate(qEstimate).setPasses(passes).setKeyBits(n)
+                .setFrameBits(frameBits)), CALL_TIMEOUT);
         BitArray original = b.key.copy();
-        CascadeCorrector corrector = new CascadeCorrector(b.key,
-                CascadeSchedule.of(config.postprocessing().cascadeSchedule()), qEstimate, passes, seed);
+        // The block as frames in lockstep: one message per round for all of them (CascadeFrames).
+        FramedCascadeCorrector corrector = new FramedCascadeCorrector(b.key,
+                CascadeSchedule.of(config.postprocessing().cascadeSchedule()), qEstimate, passes, seed, frameBits);
         while (!corrector.done()) {
-            ParityQueries q = corrector.nextQueries();
+            FramedQueries q = corrector.nextQueries();
             PeerMessage resp = peer.call(PeerMessage.newBuilder().setBlockId(id)
                     .setParityRequest(ParityWire.encode(q)), CALL_TIMEOUT);
             corrector.onParities(ParityWire.parities(resp.getParityResponse(), q.count()));

@@ -2,6 +2,7 @@ package dev.qkdbench.controller.link;
 
 import dev.qkdbench.controller.peer.v1.ParityRequest;
 import dev.qkdbench.controller.peer.v1.ParityResponse;
+import dev.qkdbench.controller.postprocessing.reconciliation.FramedQueries;
 import dev.qkdbench.controller.postprocessing.reconciliation.ParityQueries;
 import com.google.protobuf.ByteString;
 import java.io.ByteArrayOutputStream;
@@ -20,6 +21,35 @@ final class ParityWire {
             writeVarint(ranges, q.end()[i] - q.start()[i]);
         }
         return b.setRanges(ByteString.copyFrom(ranges.toByteArray())).build();
+    }
+
+    /** A framed round: the ranges as {@link #encode(ParityQueries)} writes them, and each query's frame. */
+    static ParityRequest encode(FramedQueries q) {
+        ParityRequest.Builder b = encode(q.queries()).toBuilder();
+        for (int i = 0; i < q.count(); i++) {
+            b.addFrame(q.frame()[i]);
+        }
+        return b.build();
+    }
+
+    /**
+     * A framed round; a request without frame numbers is all frame 0.
+     *
+     * @throws IllegalArgumentException when the request is malformed
+     */
+    static FramedQueries decodeFramed(ParityRequest r) {
+        ParityQueries q = decode(r);
+        int[] frame = new int[q.count()];
+        if (r.getFrameCount() != 0) {
+            if (r.getFrameCount() != q.count()) {
+                throw new IllegalArgumentException("parity request has " + q.count() + " ranges but "
+                        + r.getFrameCount() + " frame numbers");
+            }
+            for (int i = 0; i < frame.length; i++) {
+                frame[i] = r.getFrame(i);
+            }
+        }
+        return new FramedQueries(q, frame);
     }
 
     /** @throws IllegalArgumentException when the request is malformed */

@@ -44,7 +44,10 @@ public final class CascadeCorrector {
     private final int passes;
     private final int[] blockSize;
     private final int[] blockCount;
+    /** This corrector's own permutations, or null when they come from {@link #shared}. */
     private final CascadePermutations permutations;
+    /** Permutations kept for all frames of a block, or null. */
+    private final SharedPermutations shared;
     private final BitArray key;
     /** Per pass ≥ 1, null until needed: the permutation and its inverse (only for passes with a search). */
     private final int[][] perm;
@@ -113,12 +116,35 @@ public final class CascadeCorrector {
      */
     public CascadeCorrector(BitArray bobKey, CascadeSchedule schedule, double qberEstimate, int passes,
                             long permutationSeed) {
+        this(bobKey, schedule, qberEstimate, passes, new CascadePermutations(permutationSeed,
+                Objects.requireNonNull(bobKey, "bobKey").length(), passes), null);
+    }
+
+    /**
+     * A corrector for one frame of a block whose frames share their permutations (see
+     * {@link CascadeFrames}): the permutations come from {@code shared}, kept there for the next frame,
+     * and the queries and corrections are exactly those of a corrector with the same seed.
+     *
+     * @param shared the permutations of this frame's length and the block's seed, for as many passes
+     */
+    public CascadeCorrector(BitArray bobKey, CascadeSchedule schedule, double qberEstimate,
+                            SharedPermutations shared) {
+        this(bobKey, schedule, qberEstimate, Objects.requireNonNull(shared, "shared").passes(), null, shared);
+        if (shared.length() != n) {
+            throw new IllegalArgumentException("the shared permutations are for " + shared.length()
+                    + " bits, the key has " + n);
+        }
+    }
+
+    private CascadeCorrector(BitArray bobKey, CascadeSchedule schedule, double qberEstimate, int passes,
+                             CascadePermutations permutations, SharedPermutations shared) {
         Objects.requireNonNull(bobKey, "bobKey");
         this.n = bobKey.length();
         this.passes = passes;
         this.blockSize = Objects.requireNonNull(schedule, "schedule").blockSizes(n, qberEstimate, passes);
         this.blockCount = new int[passes];
-        this.permutations = new CascadePermutations(permutationSeed, n, passes);
+        this.permutations = permutations;
+        this.shared = shared;
         this.key = bobKey;
         this.perm = new int[passes][];
         this.inv = new int[passes][];
@@ -276,7 +302,8 @@ public final class CascadeCorrector {
                 // permutation as indices once and gather the view from it
                 view[p] = indexAndGather(p);
             } else {
-                view[p] = permutations.permute(key, p); // the swaps applied to the bits, no index array
+                // the swaps applied to the bits, no index array (or a gather through the kept one)
+                view[p] = shared != null ? shared.permute(key, p) : permutations.permute(key, p);
             }
             correctedBeforeLastPass = corrected;
             boolean odd = false;
@@ -402,6 +429,11 @@ public final class CascadeCorrector {
 
     /** The permutation of an active pass ≥ 1 as indices, and its inverse. */
     private void index(int p) {
+        if (shared != null) {
+            perm[p] = shared.permutation(p);
+            inv[p] = shared.inverse(p);
+            return;
+        }
         perm[p] = permutations.permutation(p);
         inv[p] = CascadePermutations.inverse(perm[p]);
     }
@@ -411,6 +443,10 @@ public final class CascadeCorrector {
      * over the permutation rather than two.
      */
     private BitArray indexAndGather(int p) {
+        if (shared != null) {
+            index(p);
+            return CascadePermutations.permute(key, perm[p]);
+        }
         int[] pm = permutations.permutation(p);
         int[] iv = new int[n];
         long[] in = key.words();

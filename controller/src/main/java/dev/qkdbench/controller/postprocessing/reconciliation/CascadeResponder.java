@@ -37,6 +37,42 @@ public final class CascadeResponder {
     }
 
     /**
+     * A responder for one frame of a block whose frames share their permutations (see
+     * {@link CascadeFrames}); it answers exactly as one built from the same seed.
+     */
+    public CascadeResponder(BitArray aliceKey, SharedPermutations shared) {
+        Objects.requireNonNull(aliceKey, "aliceKey");
+        Objects.requireNonNull(shared, "shared");
+        if (shared.length() != aliceKey.length()) {
+            throw new IllegalArgumentException("the shared permutations are for " + shared.length()
+                    + " bits, the key has " + aliceKey.length());
+        }
+        this.n = aliceKey.length();
+        this.passes = shared.passes();
+        this.view = new BitArray[passes];
+        view[0] = aliceKey;
+        for (int p = 1; p < passes; p++) {
+            view[p] = shared.permute(aliceKey, p);
+        }
+    }
+
+    /** Key length in bits. */
+    public int length() {
+        return n;
+    }
+
+    /** Number of passes. */
+    public int passes() {
+        return passes;
+    }
+
+    /** Alice's parity of {@code [start, end)} of pass {@code pass}'s view; ranges checked by the caller. */
+    int parity(int pass, int start, int end) {
+        answered++;
+        return view[pass].parity(start, end);
+    }
+
+    /**
      * Alice's parities of every query, packed: bit {@code i} (word {@code i >>> 6}, position
      * {@code i & 63}) answers query {@code i}. The whole batch is checked before anything is
      * computed, so a malformed batch discloses nothing.
