@@ -88,7 +88,8 @@ final class PhotonCountingSimulator {
     private final PolarizationDrift drift;
     private int driftSegment;
 
-    private final double candidateLogMiss;
+    /** {@link SplitMix64#geometricScale} of the candidate probability p_max. */
+    private final double candidateGapScale;
     /** Per class: probability that a candidate slot of this class really has photons arriving. */
     private final double[] acceptance = new double[DecoyIntensities.CLASSES];
     /** Per class: λ_k = η_sys·μ_k, the mean number of photons reaching Bob's detectors. */
@@ -113,7 +114,8 @@ final class PhotonCountingSimulator {
     private double referenceCos;
     private double referenceSin;
 
-    private final double darkLogMiss;
+    /** {@link SplitMix64#geometricScale} of p_dc. */
+    private final double darkGapScale;
     private final long deadSlots;
     private final double deadTimePs;
     private final double afterpulseProbability;
@@ -141,6 +143,11 @@ final class PhotonCountingSimulator {
     /** Every slot before this one has been simulated. */
     private long nextSlot;
     private long nextCandidateSlot;
+    /**
+     * The earliest slot of any event but a photon candidate (dark count, afterpulse, sync pulse), kept
+     * up to date so that the common slot, a lone candidate, is found with one comparison.
+     */
+    private long nextOtherSlot;
     private long nextSyncSlot;
     private final long[] nextDarkSlot = new long[DETECTORS];
     /** The first gate in which each detector is live again. */
@@ -174,7 +181,7 @@ final class PhotonCountingSimulator {
             maxArrivalMean = Math.max(maxArrivalMean, arrivalMean[k]);
         }
         double candidateProbability = -Math.expm1(-maxArrivalMean);
-        this.candidateLogMiss = Math.log1p(-candidateProbability);
+        this.candidateGapScale = SplitMix64.geometricScale(candidateProbability);
         for (int k = 0; k < DecoyIntensities.CLASSES; k++) {
             double atLeastOne = -Math.expm1(-arrivalMean[k]);
             acceptance[k] = candidateProbability > 0 ? Math.min(1.0, atLeastOne / candidateProbability) : 0.0;
@@ -201,7 +208,7 @@ final class PhotonCountingSimulator {
         }
         this.misalignment = bench.misalignment();
 
-        this.darkLogMiss = Math.log1p(-bench.darkCountProbability());
+        this.darkGapScale = SplitMix64.geometricScale(bench.darkCountProbability());
         double periodPs = slots.periodPs();
         this.deadTimePs = bench.deadTimeNs() * 1e3;
         this.deadSlots = Math.max(1, (long) Math.ceil(deadTimePs / periodPs - 1e-9));
@@ -225,11 +232,12 @@ final class PhotonCountingSimulator {
         this.taggerJitterRng = new SplitMix64(SplitMix64.streamSeed(seed, TAGGER_JITTER_STREAM));
         this.syncJitterRng = new SplitMix64(SplitMix64.streamSeed(seed, SYNC_JITTER_STREAM));
 
-        this.nextCandidateSlot = photonRng.geometricFailures(candidateLogMiss);
+        this.nextCandidateSlot = photonRng.geometricFailures(candidateGapScale);
         for (int j = 0; j < DETECTORS; j++) {
-            nextDarkSlot[j] = darkRng.geometricFailures(darkLogMiss);
+            nextDarkSlot[j] = darkRng.geometricFailures(darkGapScale);
         }
         this.nextSyncSlot = syncChannel ? 0 : SplitMix64.NEVER;
+        this.nextOtherSlot = nextOtherEventSlot();
         this.completeUntilPs = watermarkPs(0);
     }
 
@@ -290,7 +298,14 @@ final class PhotonCountingSimulator {
         this.rotationRad = rotationRad;
         long chunkEnd = Math.min(totalSlots, nextSlot + CHUNK_SLOTS);
         while (true) {
-            long s = nextEventSlot();
+            // A slot that only a photon candidate occupies (the most common event by far) takes the
+            // short path; anything else (a dark count, an afterpulse or a sync pulse, alone or with a
+            // candidate) the full one.
+            long s = nextCandidateSlot;
+            boolean candidateOnly = s < nextOtherSlot;
+            if (!candidateOnly) {
+                s = nextOtherSlot;
+            }
             if (s >= chunkEnd) {
                 nextSlot = chunkEnd;
                 break;
@@ -304,7 +319,12 @@ final class PhotonCountingSimulator {
                     return batch.size;
                 }
             }
-            processSlot(s, emitting);
+            if (candidateOnly) {
+                candidateSlot(s, emitting);
+            } else {
+                processSlot(s, emitting);
+                nextOtherSlot = nextOtherEventSlot();
+            }
             nextSlot = s + 1;
         }
         boolean runCovered = nextSlot >= totalSlots;
@@ -322,27 +342,48 @@ final class PhotonCountingSimulator {
         return ended && batch.size == 0 ? -1 : batch.size;
     }
 
-    private long nextEventSlot() {
-        long s = Math.min(Math.min(nextCandidateSlot, nextSyncSlot), afterpulses.peekSlot());
+    private long nextOtherEventSlot() {
+        long s = Math.min(nextSyncSlot, afterpulses.peekSlot());
         for (int j = 0; j < DETECTORS; j++) {
             s = Math.min(s, nextDarkSlot[j]);
         }
         return s;
     }
 
+    /** A slot with a photon candidate and no other event. */
+    private void candidateSlot(long s, boolean emitting) {
+        int photons = emitting ? photonsArriving(s) : 0;
+        nextCandidateSlot = s + 1 + photonRng.geometricFailures(candidateGapScale);
+        if (photons == 0) {
+            return;
+        }
+        long arrivalPs = slots.slotTimePs(s) + arrivalOffsetPs;
+        double sourceJitter = 0.0;
+        if (sourceJitterPs > 0.0) {
+            sourceJitter = clip(sourceJitterRng.gaussian() * sourceJitterPs, sourceJitterClipPs);
+        }
+        for (int mask = photons; mask != 0; mask &= mask - 1) {
+            int j = Integer.numberOfTrailingZeros(mask);
+            if (s >= nextLiveSlot[j]) {
+                click(j, s, arrivalPs, sourceJitter);
+            }
+        }
+    }
+
+    /** A slot with a dark count, an afterpulse or a sync pulse, and perhaps a photon candidate. */
     private void processSlot(long s, boolean emitting) {
         int photons = 0;
         if (s == nextCandidateSlot) {
             if (emitting) {
                 photons = photonsArriving(s);
             }
-            nextCandidateSlot = s + 1 + photonRng.geometricFailures(candidateLogMiss);
+            nextCandidateSlot = s + 1 + photonRng.geometricFailures(candidateGapScale);
         }
         int firing = photons;
         for (int j = 0; j < DETECTORS; j++) {
             if (nextDarkSlot[j] == s) {
                 firing |= 1 << j;
-                nextDarkSlot[j] = s + 1 + darkRng.geometricFailures(darkLogMiss);
+                nextDarkSlot[j] = s + 1 + darkRng.geometricFailures(darkGapScale);
             }
         }
         while (afterpulses.peekSlot() == s) {
@@ -378,8 +419,9 @@ final class PhotonCountingSimulator {
     private int photonsArriving(long s) {
         int choice = choices.choice(s);
         int k = AliceChoices.intensityClass(choice);
-        double accept = acceptance[k];
-        if (accept < 1.0 && photonRng.nextDouble() >= accept) {
+        // Drawn for every class, also the one with acceptance 1: a uniform costs less than the
+        // mispredicted branch that would skip it.
+        if (photonRng.nextDouble() >= acceptance[k]) {
             return 0;
         }
         int photons = zeroTruncatedPoisson(k);
@@ -432,7 +474,9 @@ final class PhotonCountingSimulator {
         int mask = 0;
         for (int i = 0; i < photons && mask != 0b1111; i++) {
             double u = photonRng.nextDouble();
-            mask |= u < toH ? 0b0001 : u < toHV ? 0b0010 : u < toHVD ? 0b0100 : 0b1000;
+            // Inversion of the routing CDF as a sum of comparisons (no branch to mispredict).
+            int detector = (u >= toH ? 1 : 0) + (u >= toHV ? 1 : 0) + (u >= toHVD ? 1 : 0);
+            mask |= 1 << detector;
         }
         return mask;
     }
@@ -452,9 +496,12 @@ final class PhotonCountingSimulator {
 
     /** Photons reaching Bob given that at least one does, by inversion of the truncated Poisson CDF. */
     private int zeroTruncatedPoisson(int k) {
-        double lambda = arrivalMean[k];
         double u = photonRng.nextDouble();
         double p = oneArrivalProbability[k];
+        if (u < p) {
+            return 1;
+        }
+        double lambda = arrivalMean[k];
         double cumulative = p;
         int n = 1;
         while (u >= cumulative && p > 0.0) {
@@ -480,9 +527,11 @@ final class PhotonCountingSimulator {
         }
         nextLiveSlot[detector] = s + deadSlots;
         if (afterpulseProbability > 0.0 && afterpulseRng.nextDouble() < afterpulseProbability) {
-            double delaySlots = Math.ceil((deadTimePs + afterpulseRng.exponential(afterpulseDecayPs)) / slots.periodPs());
+            double delaySlots = Math.ceil((deadTimePs + afterpulseDecayPs * afterpulseRng.standardExponential()) / slots.periodPs());
             if (delaySlots < totalSlots - s) {
-                afterpulses.add(s + Math.max(deadSlots, (long) delaySlots), detector);
+                long at = s + Math.max(deadSlots, (long) delaySlots);
+                afterpulses.add(at, detector);
+                nextOtherSlot = Math.min(nextOtherSlot, at);
             }
         }
     }

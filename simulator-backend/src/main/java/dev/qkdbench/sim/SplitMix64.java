@@ -17,8 +17,6 @@ final class SplitMix64 {
     static final long NEVER = Long.MAX_VALUE / 4;
 
     private long state;
-    private double spareGaussian;
-    private boolean hasSpareGaussian;
 
     SplitMix64(long seed) {
         this.state = seed;
@@ -52,18 +50,31 @@ final class SplitMix64 {
     }
 
     /**
-     * The number of failures before the first success of Bernoulli(p) trials, by inversion:
-     * {@code floor(ln U / ln(1 − p))}. {@code logOneMinusP} is {@code Math.log1p(-p)}, computed
-     * once by the caller; 0 (p = 0) means "never" and gives {@link #NEVER}.
+     * The scale that turns an Exp(1) deviate into the number of failures before the first success
+     * of Bernoulli(p) trials, {@code 1 / −ln(1 − p)}: see {@link #geometricFailures(double)}. Computed
+     * once per stream by the caller (a multiplication per draw instead of a division): +∞ for p = 0
+     * ("never"), 0 for p = 1.
      */
-    long geometricFailures(double logOneMinusP) {
-        if (logOneMinusP == 0.0) {
+    static double geometricScale(double p) {
+        if (!(p >= 0 && p <= 1)) {
+            throw new IllegalArgumentException("a probability must be in [0, 1], was " + p);
+        }
+        return p == 0 ? Double.POSITIVE_INFINITY : -1.0 / Math.log1p(-p);
+    }
+
+    /**
+     * The number of failures before the first success of Bernoulli(p) trials,
+     * {@code floor(E·scale)} with E ~ Exp(1) and {@code scale = 1 / −ln(1 − p)} from
+     * {@link #geometricScale}. Exact: P(floor(E/c) ≥ m) = P(E ≥ m·c) = e^{−mc} = (1 − p)^m, the
+     * geometric law. It is inversion ({@code floor(ln U / ln(1 − p))}) with the exponential drawn by
+     * the {@link Ziggurat} instead of a logarithm. Gaps of {@link #NEVER} or more, and p = 0, give
+     * {@link #NEVER}.
+     */
+    long geometricFailures(double scale) {
+        if (scale == Double.POSITIVE_INFINITY) {
             return NEVER;
         }
-        if (logOneMinusP == Double.NEGATIVE_INFINITY) {
-            return 0;
-        }
-        double g = Math.floor(Math.log(nextDoubleOpenAtZero()) / logOneMinusP);
+        double g = Math.floor(Ziggurat.exponential(this) * scale);
         return g >= NEVER ? NEVER : (long) g;
     }
 
@@ -72,23 +83,13 @@ final class SplitMix64 {
         return -mean * Math.log(nextDoubleOpenAtZero());
     }
 
-    /** Standard normal, by Marsaglia's polar method (one logarithm per two deviates). */
+    /** Exp(1), by the {@link Ziggurat}. */
+    double standardExponential() {
+        return Ziggurat.exponential(this);
+    }
+
+    /** Standard normal, by the {@link Ziggurat}. */
     double gaussian() {
-        if (hasSpareGaussian) {
-            hasSpareGaussian = false;
-            return spareGaussian;
-        }
-        double u;
-        double v;
-        double s;
-        do {
-            u = 2.0 * nextDouble() - 1.0;
-            v = 2.0 * nextDouble() - 1.0;
-            s = u * u + v * v;
-        } while (s >= 1.0 || s == 0.0);
-        double f = Math.sqrt(-2.0 * Math.log(s) / s);
-        spareGaussian = v * f;
-        hasSpareGaussian = true;
-        return u * f;
+        return Ziggurat.normal(this);
     }
 }

@@ -22,9 +22,9 @@ final class SiftedKeyBuffer {
             intensity = Arrays.copyOf(intensity, grown);
             words = Arrays.copyOf(words, (grown + 63) >>> 6);
         }
-        if (bit != 0) {
-            words[size >>> 6] |= 1L << (size & 63);
-        }
+        // Branch-free (the sign of bit | −bit is set exactly when bit != 0): key bits are random, and
+        // a branch on them would be mispredicted half the time.
+        words[size >>> 6] |= (long) ((bit | -bit) >>> 31) << (size & 63);
         intensity[size] = (byte) intensityClass;
         size++;
     }

@@ -8,12 +8,21 @@ public final class BitPacking {
     private BitPacking() {
     }
 
+    /** Bit i is set when {@code values[i] != 0}. */
     public static long[] packBits(byte[] values, int count) {
         long[] words = new long[(count + 63) >>> 6];
-        for (int i = 0; i < count; i++) {
-            if (values[i] != 0) {
-                words[i >>> 6] |= 1L << (i & 63);
+        // A word at a time in a register, each bit from the sign of (v | −v), which is negative exactly
+        // when v != 0: bases and bits are random, so a branch per value would be mispredicted often
+        // (Bob packs every detection of a frame this way, some 10^7 a second at a 1 GHz clock).
+        for (int w = 0; w < words.length; w++) {
+            int base = w << 6;
+            int end = Math.min(64, count - base);
+            long word = 0;
+            for (int j = 0; j < end; j++) {
+                int v = values[base + j];
+                word |= (long) ((v | -v) >>> 31) << j;
             }
+            words[w] = word;
         }
         return words;
     }
