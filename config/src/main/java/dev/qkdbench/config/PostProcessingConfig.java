@@ -122,6 +122,18 @@ public record PostProcessingConfig(long blockBits, double epsSec, double epsCor,
                 cascadePasses, CascadeScheduleName.MARTINEZ_MATEO_OPT7);
     }
 
+    /** These settings with another block size. */
+    public PostProcessingConfig withBlockBits(long newBlockBits) {
+        return new PostProcessingConfig(newBlockBits, epsSec, epsCor, qberAbortThreshold, phaseErrorTolerance,
+                minCountPerClass, keySizeBits, cascadePasses, cascadeSchedule, blocksInFlight, cascadeFrameBits);
+    }
+
+    /** These settings with another number of blocks in flight. */
+    public PostProcessingConfig withBlocksInFlight(int newBlocksInFlight) {
+        return new PostProcessingConfig(blockBits, epsSec, epsCor, qberAbortThreshold, phaseErrorTolerance,
+                minCountPerClass, keySizeBits, cascadePasses, cascadeSchedule, newBlocksInFlight, cascadeFrameBits);
+    }
+
     /** The defaults above (the DESIGN §7 bench: n_X = 4·10⁶, ε_sec = 1e-10, ε_cor = 1e-15, 11 % QBER abort). */
     public static PostProcessingConfig defaults() {
         return new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256,

@@ -35,6 +35,16 @@ public record SideConfig(Role role, String name, ProtocolConfig protocol, PostPr
                 compensation, supervision, etsi014, daemon, source);
     }
 
+    public SideConfig withProtocol(ProtocolConfig newProtocol) {
+        return new SideConfig(role, name, newProtocol, postprocessing, peer, keyStore, http, devices, sync, compensation,
+                supervision, etsi014, daemon, source);
+    }
+
+    public SideConfig withPostProcessing(PostProcessingConfig newPostProcessing) {
+        return new SideConfig(role, name, protocol, newPostProcessing, peer, keyStore, http, devices, sync,
+                compensation, supervision, etsi014, daemon, source);
+    }
+
     public SideConfig withSync(SyncConfig newSync) {
         return new SideConfig(role, name, protocol, postprocessing, peer, keyStore, http, devices, newSync,
                 compensation, supervision, etsi014, daemon, source);

@@ -17,12 +17,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code qkd-bench bench}: throughput and quality of the post-processing stages, in process, on
- * generated data. Each stage is a subcommand; results go to stdout (one JSON object with
- * {@code --json}).
+ * generated data. Each stage is a subcommand, and {@code pipeline} ({@link BenchPipelineCommand})
+ * runs them all end to end; results go to stdout (one JSON object with {@code --json}).
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmark post-processing stages in process on generated keys.",
-        subcommands = {BenchCommand.Reconcile.class})
+        description = "Benchmark post-processing stages in process on generated keys or detections.",
+        subcommands = {BenchCommand.Reconcile.class, BenchPipelineCommand.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
