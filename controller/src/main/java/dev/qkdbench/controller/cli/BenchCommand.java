@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.qkdbench.controller.postprocessing.BitArray;
 import dev.qkdbench.controller.postprocessing.reconciliation.CascadeCorrector;
+import dev.qkdbench.controller.postprocessing.reconciliation.CascadeFrames;
+import dev.qkdbench.controller.postprocessing.reconciliation.FramedCascadeCorrector;
+import dev.qkdbench.controller.postprocessing.reconciliation.FramedCascadeResponder;
 import dev.qkdbench.controller.postprocessing.reconciliation.CascadeResponder;
 import dev.qkdbench.controller.postprocessing.reconciliation.CascadeSchedule;
 import java.io.PrintWriter;
@@ -81,6 +84,11 @@ public final class BenchCommand implements Runnable {
                 description = "Cascade passes, 1 .. 64 (default: the schedule's own: 14, 10 or 4).")
         Integer passes;
 
+        @Option(names = "--frame-bits", paramLabel = "F",
+                description = "Reconcile each key of N bits as Cascade frames of at most F bits in lockstep, "
+                        + "sharing permutations, as the daemon does with a block (default: N, one frame).")
+        Integer frameBits;
+
         @Option(names = "--seed", paramLabel = "X", description = "Seed of keys, errors and permutations (default: ${DEFAULT-VALUE}).")
         long seed = 1;
 
@@ -91,13 +99,20 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             CascadeSchedule s = validated();
             int p = passes != null ? passes : s.recommendedPasses();
-            Result r = run(n, qber, runs, warmup, s, p, seed);
+            int fb = frameBits != null ? frameBits : n;
+            Result r = run(n, qber, runs, warmup, s, p, seed, fb);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(r.toJson()));
             } else {
-                out.printf("Cascade %s, %d passes: %d frames of %d bits at QBER %.4f (seed %d)%n", s.tomlName(), p,
-                        runs, n, qber, seed);
+                if (fb < n) {
+                    out.printf("Cascade %s, %d passes: %d keys of %d bits, each as %d frames of at most %d bits in "
+                            + "lockstep, at QBER %.4f (seed %d); below, a \"frame\" is one such key%n", s.tomlName(), p,
+                            runs, n, new CascadeFrames(n, fb).count(), fb, qber, seed);
+                } else {
+                    out.printf("Cascade %s, %d passes: %d frames of %d bits at QBER %.4f (seed %d)%n", s.tomlName(), p,
+                            runs, n, qber, seed);
+                }
                 out.printf("  f = %.4f ± %.4f (mean ± sd over %d frames; disclosed / (N·h(Q_actual)))%n",
                         r.fMean, r.fStd, r.fFrames);
                 out.printf("  frame error rate %.3g (%d of %d frames left errors)%n", r.frameErrorRate(),
@@ -126,6 +141,10 @@ public final class BenchCommand implements Runnable {
             if (warmup < 0 || warmup > MAX_RUNS) {
                 problems.add("--warmup: expected a frame count from 0 to " + MAX_RUNS + ", found " + warmup);
             }
+            if (frameBits != null && (frameBits < CascadeFrames.MIN_FRAME_BITS || frameBits > MAX_N)) {
+                problems.add("--frame-bits: expected " + CascadeFrames.MIN_FRAME_BITS + " to " + MAX_N + ", found "
+                        + frameBits);
+            }
             if (passes != null && (passes < 1 || passes > CascadeSchedule.MAX_PASSES)) {
                 problems.add("--passes: expected 1 to " + CascadeSchedule.MAX_PASSES + ", found " + passes);
             }
@@ -152,6 +171,7 @@ public final class BenchCommand implements Runnable {
             final CascadeSchedule schedule;
             final int passes;
             final long seed;
+            final int frameBits;
             double fMean;
             double fStd;
             int fFrames;
@@ -161,7 +181,8 @@ public final class BenchCommand implements Runnable {
             double qberActualMean;
             long nanos;
 
-            Result(int n, double qber, int runs, CascadeSchedule schedule, int passes, long seed) {
+            Result(int n, double qber, int runs, CascadeSchedule schedule, int passes, long seed, int frameBits) {
+                this.frameBits = frameBits;
                 this.n = n;
                 this.qber = qber;
                 this.runs = runs;
@@ -186,6 +207,8 @@ public final class BenchCommand implements Runnable {
                 o.put("schedule", schedule.tomlName());
                 o.put("passes", passes);
                 o.put("seed", seed);
+                o.put("frame_bits", frameBits);
+                o.put("frames_per_key", new CascadeFrames(n, frameBits).count());
                 o.put("f_mean", fFrames > 0 ? fMean : Double.NaN);
                 o.put("f_std", fFrames > 0 ? fStd : Double.NaN);
                 o.put("f_frames", fFrames);
@@ -202,11 +225,16 @@ public final class BenchCommand implements Runnable {
         }
 
         static Result run(int n, double qber, int runs, int warmup, CascadeSchedule schedule, int passes, long seed) {
+            return run(n, qber, runs, warmup, schedule, passes, seed, n);
+        }
+
+        static Result run(int n, double qber, int runs, int warmup, CascadeSchedule schedule, int passes, long seed,
+                          int frameBits) {
             SplittableRandom warm = new SplittableRandom(~seed);
             for (int i = 0; i < warmup; i++) {
-                frame(n, qber, schedule, passes, warm, null);
+                frame(n, qber, schedule, passes, frameBits, warm, null);
             }
-            Result r = new Result(n, qber, runs, schedule, passes, seed);
+            Result r = new Result(n, qber, runs, schedule, passes, seed, frameBits);
             SplittableRandom rnd = new SplittableRandom(seed);
             double fSum = 0;
             double fSquares = 0;
@@ -215,7 +243,7 @@ public final class BenchCommand implements Runnable {
             double qSum = 0;
             long[] frame = new long[5];
             for (int i = 0; i < runs; i++) {
-                frame(n, qber, schedule, passes, rnd, frame);
+                frame(n, qber, schedule, passes, frameBits, rnd, frame);
                 long errors = frame[0];
                 r.nanos += frame[1];
                 messages += frame[2];
@@ -244,8 +272,8 @@ public final class BenchCommand implements Runnable {
          * One frame; when {@code out} is not null it receives {errors before Cascade, nanoseconds in
          * Cascade, rounds, disclosed parities, 1 if errors are left else 0}.
          */
-        private static void frame(int n, double qber, CascadeSchedule schedule, int passes, SplittableRandom rnd,
-                                  long[] out) {
+        private static void frame(int n, double qber, CascadeSchedule schedule, int passes, int frameBits,
+                                  SplittableRandom rnd, long[] out) {
             long[] w = new long[BitArray.wordsFor(n)];
             for (int i = 0; i < w.length; i++) {
                 w[i] = rnd.nextLong();
@@ -265,17 +293,32 @@ public final class BenchCommand implements Runnable {
             }
             long permutationSeed = rnd.nextLong();
             long t0 = System.nanoTime();
-            CascadeCorrector c = new CascadeCorrector(bob, schedule, qber, passes, permutationSeed);
-            CascadeResponder a = new CascadeResponder(alice, passes, permutationSeed);
-            while (!c.done()) {
-                c.onParities(a.answer(c.nextQueries()));
+            long rounds;
+            long disclosed;
+            if (frameBits < n) {
+                FramedCascadeCorrector c = new FramedCascadeCorrector(bob, schedule, qber, passes, permutationSeed,
+                        frameBits);
+                FramedCascadeResponder a = new FramedCascadeResponder(alice, passes, permutationSeed, frameBits);
+                while (!c.done()) {
+                    c.onParities(a.answer(c.nextQueries()));
+                }
+                rounds = c.rounds();
+                disclosed = c.disclosedBits();
+            } else {
+                CascadeCorrector c = new CascadeCorrector(bob, schedule, qber, passes, permutationSeed);
+                CascadeResponder a = new CascadeResponder(alice, passes, permutationSeed);
+                while (!c.done()) {
+                    c.onParities(a.answer(c.nextQueries()));
+                }
+                rounds = c.rounds();
+                disclosed = c.disclosedBits();
             }
             long t1 = System.nanoTime();
             if (out != null) {
                 out[0] = errors;
                 out[1] = t1 - t0;
-                out[2] = c.rounds();
-                out[3] = c.disclosedBits();
+                out[2] = rounds;
+                out[3] = disclosed;
                 out[4] = bob.equals(alice) ? 0 : 1;
             }
         }

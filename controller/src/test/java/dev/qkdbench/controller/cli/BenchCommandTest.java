@@ -92,6 +92,19 @@ class BenchCommandTest {
     }
 
     @Test
+    void keysCutIntoFramesAreReconciledInLockstep() throws Exception {
+        JsonNode j = bench("--n", "20000", "--frame-bits", "4096", "--qber", "0.03", "--runs", "4", "--warmup", "0",
+                "--seed", "5", "--json").json();
+        assertEquals(4096, j.get("frame_bits").asInt());
+        assertEquals(5, j.get("frames_per_key").asInt(), "20000 bits in frames of at most 4096: five of 4000");
+        assertEquals(0, j.get("frame_errors").asInt());
+        double f = j.get("f_mean").asDouble();
+        assertTrue(f > 1.0 && f < 1.6, "f = " + f);
+        JsonNode one = bench("--n", "20000", "--qber", "0.03", "--runs", "1", "--warmup", "0", "--json").json();
+        assertEquals(1, one.get("frames_per_key").asInt(), "without --frame-bits a key is one frame");
+    }
+
+    @Test
     void badFlagsExitTwoNamingTheFlagTheRangeAndTheValue() {
         assertRejected("--n: expected bits per frame from 64 to 268435456 (2^28), found 63", "--n", "63");
         assertRejected("found 268435457", "--n", "268435457");
@@ -103,6 +116,7 @@ class BenchCommandTest {
         assertRejected("--schedule: expected one of martinez_mateo_opt7, yan_et_al, brassard_salvail, found \"ldpc\"",
                 "--schedule", "ldpc");
         assertRejected("--passes: expected 1 to 64, found 65", "--passes", "65");
+        assertRejected("--frame-bits: expected 64 to 268435456, found 63", "--frame-bits", "63");
         assertRejected("--n", "--n", "lots");
     }
 
