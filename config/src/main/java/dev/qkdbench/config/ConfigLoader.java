@@ -328,7 +328,7 @@ public final class ConfigLoader {
             throw t.error("key_size_bits", "expected a whole number of bytes (a multiple of 8 bits), found " + keySize);
         }
         PostProcessingConfig.CascadeScheduleName schedule = cascadeSchedule(t, d.cascadeSchedule());
-        long passes = t.integer("cascade_passes", "a number of Cascade passes", 1, 64, schedule.recommendedPasses());
+        long passes = t.integer("cascade_passes", "a number of Cascade passes", 1, 64, schedule.defaultPasses());
         long inFlight = t.integer("blocks_in_flight", "a number of blocks reconciled at once", 1,
                 PostProcessingConfig.MAX_BLOCKS_IN_FLIGHT, d.blocksInFlight());
         long frameBits = t.integer("cascade_frame_bits", "a Cascade frame size in bits",

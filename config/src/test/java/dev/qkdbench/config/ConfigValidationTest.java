@@ -322,16 +322,16 @@ class ConfigValidationTest {
                     bobSide("[postprocessing]\ncascade_schedule = \"" + s.tomlName() + "\""));
             PostProcessingConfig read = ConfigLoader.loadSide(file).postprocessing();
             assertEquals(s, read.cascadeSchedule());
-            assertEquals(s.recommendedPasses(), read.cascadePasses(), "without cascade_passes, the schedule's own");
+            assertEquals(s.defaultPasses(), read.cascadePasses(), "without cascade_passes, the schedule's default");
         }
-        assertEquals(List.of(14, 10, 4), java.util.Arrays.stream(PostProcessingConfig.CascadeScheduleName.values())
-                .map(PostProcessingConfig.CascadeScheduleName::recommendedPasses).toList(),
-                "the pass counts of Martinez-Mateo et al. 2015 (opt. 7, opt. 2) and Brassard-Salvail 1993");
+        assertEquals(List.of(16, 10, 4), java.util.Arrays.stream(PostProcessingConfig.CascadeScheduleName.values())
+                .map(PostProcessingConfig.CascadeScheduleName::defaultPasses).toList(),
+                "the pass counts of Martinez-Mateo et al. 2015 (opt. 7 with two more, opt. 2) and Brassard-Salvail 1993");
         Path plain = Files.writeString(dir.resolve("plain.toml"), bobSide(""));
         assertEquals(PostProcessingConfig.CascadeScheduleName.MARTINEZ_MATEO_OPT7,
                 ConfigLoader.loadSide(plain).postprocessing().cascadeSchedule());
         assertEquals(PostProcessingConfig.defaults(),
-                new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256, 14),
+                new PostProcessingConfig(4_000_000L, 1e-10, 1e-15, 0.11, 0.2, 1L, 256, 16),
                 "the pre-schedule constructor means the default schedule");
     }
 

@@ -23,21 +23,27 @@ public enum CascadeSchedule {
      * k_i = ⌈n/2⌉ for i ≥ 3; 14 passes. The least disclosure of the three (their efficiency is
      * close to 1.05 over the QBER range of QKD) at the most rounds.
      */
-    MARTINEZ_MATEO_OPT7,
+    MARTINEZ_MATEO_OPT7(14),
     /**
      * "Cascade opt. (2)" of Martinez-Mateo et al. (2015), after Yan et al. (2008): k_1 = ⌈0.8/Q⌉,
      * k_2 = 5·k_1, k_i = ⌈n/2⌉ for i ≥ 3; 10 passes. A little more disclosure, fewer rounds.
      */
-    YAN_ET_AL,
+    YAN_ET_AL(10),
     /**
      * The original of G. Brassard and L. Salvail, "Secret-key reconciliation by public
      * discussion", EUROCRYPT '93: k_1 = max(4, ⌈0.73/Q⌉), doubling each pass; 4 passes. Fewest
      * rounds, most disclosure.
      */
-    BRASSARD_SALVAIL;
+    BRASSARD_SALVAIL(4);
 
     /** Most passes a Cascade run may use (both sides enforce it). */
     public static final int MAX_PASSES = 64;
+
+    private final int recommendedPasses;
+
+    CascadeSchedule(int recommendedPasses) {
+        this.recommendedPasses = recommendedPasses;
+    }
 
     /** The schedule a config names ({@code postprocessing.cascade_schedule}). */
     public static CascadeSchedule of(PostProcessingConfig.CascadeScheduleName name) {
@@ -61,7 +67,7 @@ public enum CascadeSchedule {
 
     /** The pass count the schedule was analysed with. */
     public int recommendedPasses() {
-        return PostProcessingConfig.CascadeScheduleName.valueOf(name()).recommendedPasses();
+        return recommendedPasses;
     }
 
     /**
