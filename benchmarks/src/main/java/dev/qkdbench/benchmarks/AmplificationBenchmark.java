@@ -33,7 +33,7 @@ public class AmplificationBenchmark {
     @Param({"1000000", "10000000", "100000000"})
     int inputBits;
 
-    @Param({"2", "16"})
+    @Param({"2", "4", "16"})
     int outputDivisor;
 
     private BitArray input;

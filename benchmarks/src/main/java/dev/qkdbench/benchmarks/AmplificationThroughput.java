@@ -17,10 +17,11 @@ import java.util.SplittableRandom;
  * a link that hashes block after block; {@code -XX:+UseTransparentHugePages} made 2^24-point transforms ~25% faster here.
  *
  * <pre>
- * java -Xmx6g -cp benchmarks/target/benchmarks.jar dev.qkdbench.benchmarks.AmplificationThroughput [n ...] [-rN]
+ * java -Xmx6g -cp benchmarks/target/benchmarks.jar dev.qkdbench.benchmarks.AmplificationThroughput [n ...] [-rN] [-lD,...]
  * </pre>
  * Default sizes 10^6, 10^7, 10^8; {@code -r3} times three runs after one warm-up per size (default
- * 3 runs for n ≤ 10^7, 2 above) and reports the best and the median.
+ * 3 runs for n ≤ 10^7, 2 above) and reports the best and the median; {@code -l2,4} hashes to ℓ = n/2 and
+ * ℓ = n/4 instead of the default n/2 and n/16.
  */
 public final class AmplificationThroughput {
     private AmplificationThroughput() {
@@ -29,9 +30,12 @@ public final class AmplificationThroughput {
     public static void main(String[] args) {
         long[] sizes = {1_000_000, 10_000_000, 100_000_000};
         int runsOverride = -1;
+        int[] divisors = {2, 16};
         java.util.List<Long> given = new java.util.ArrayList<>();
         for (String a : args) {
-            if (a.startsWith("-r")) {
+            if (a.startsWith("-l")) {
+                divisors = java.util.Arrays.stream(a.substring(2).split(",")).mapToInt(Integer::parseInt).toArray();
+            } else if (a.startsWith("-r")) {
                 runsOverride = Integer.parseInt(a.substring(2));
             } else {
                 given.add((long) Double.parseDouble(a));
@@ -49,7 +53,7 @@ public final class AmplificationThroughput {
                 "CPU s/run");
         for (long nl : sizes) {
             int n = (int) nl;
-            for (int divisor : new int[] {2, 16}) {
+            for (int divisor : divisors) {
                 int l = n / divisor;
                 SplittableRandom rnd = new SplittableRandom(n + divisor);
                 BitArray x = random(n, rnd);

@@ -32,16 +32,28 @@ import java.util.concurrent.ForkJoinPool;
  * transform: Z = FFT(S_c + i·X_c), then S_k = (Z_k + conj Z_(−k))/2 and X_k = (Z_k − conj Z_(−k))/(2i),
  * and P_k = S_k·X_k, whose inverse is the real convolution (P_(−k) = conj P_k). So each chunk costs one
  * forward transform of M points, and the block one inverse. Work is split over a {@link ForkJoinPool}
- * (the common pool unless one is passed in).
+ * (the common pool unless one is passed in). From 2^{@link ComplexFft#FOUR_STEP_MIN_LOG} points the
+ * transforms go four-step, fused with the rest (see {@link #fourStep}): the column pass reads the seed and
+ * input bits straight from the packed arrays, the products are formed on pairs of rows while they are in
+ * cache, and with one chunk the inverse row transforms follow at once, so there is no separate loading,
+ * product or expanding pass.
  *
  * <p><b>Exactness</b>: every needed coefficient is an integer, so the result is exact when the computed
- * value is within 1/2 of it. Let u = 2^−53, m = log2 M, β = 9u the twiddle error ({@link ComplexFft}),
- * δ = (1 + u)(1 + √5u)(1 + β) − 1 and η = (1 + δ)^m − 1. Percival's bound for a radix-2 FFT ("Rapid
- * multiplication modulo the sum and difference of highly composite numbers", Math. Comp. 72 (2003),
- * 387–395, §3: every stage is √2 times a unitary map and each butterfly output carries relative error
- * at most δ: one addition, one complex product with the √5u bound of Brent, Percival and Zimmermann,
- * Math. Comp. 76 (2007), one twiddle within β) gives ‖FFT̂(v) − FFT(v)‖₂ ≤ η‖FFT(v)‖₂, and the same for
- * the inverse. With ‖s_c‖₂ ≤ √M, ‖x_c‖₂ ≤ √L (0/1 vectors), ‖S‖₂, ‖X‖₂ ≤ M (Parseval):
+ * value is within 1/2 of it. Let u = 2^−53, m = log2 M, and δ_b = (1 + u)(1 + √5u)(1 + b·u) − 1 the
+ * relative error of one butterfly output whose twiddle is within b·u ({@link ComplexFft}: b = 3 for roots
+ * computed directly, 9 for two-table products): one addition, one complex product with the √5u bound of
+ * Brent, Percival and Zimmermann, Math. Comp. 76 (2007), one twiddle. Percival's bound for a radix-2 FFT
+ * ("Rapid multiplication modulo the sum and difference of highly composite numbers", Math. Comp. 72
+ * (2003), 387–395, §3) goes layer by layer: if each layer is c_i times a unitary map and its computed
+ * outputs are within δ_i (relative, in ℓ2) of the exact layer applied to the computed input, then by
+ * induction ‖computed − exact‖₂ ≤ (Π(1 + δ_i) − 1)·‖exact‖₂. A radix-2 stage is √2 times a unitary map.
+ * The four-step transform (column stages, a diagonal of twiddles, row stages) is another factorization
+ * of the same DFT matrix into m such stages, all with direct roots, plus the diagonal, a unitary layer
+ * whose outputs carry one complex product with a twiddle within 9u, relative error at most
+ * (1 + √5u)(1 + 9u) − 1 ≤ δ_9. So ‖FFT̂(v) − FFT(v)‖₂ ≤ η‖FFT(v)‖₂, and the same for the inverse, with
+ * η = (1 + δ_9)^m − 1 on the radix-2 path and η = (1 + δ_3)^m·(1 + δ_9) − 1 on the four-step path.
+ * (δ is evaluated expanded, {@link #butterflyError}: in doubles 1 + u is 1, and the product form gave 10u
+ * for δ_9 = 12.24u.) With ‖s_c‖₂ ≤ √M, ‖x_c‖₂ ≤ √L (0/1 vectors), ‖S‖₂, ‖X‖₂ ≤ M (Parseval):
  * <ol>
  *   <li>forward: the computed S, X are off by e ≤ √2·M·(η + 2u)(1 + η) in ℓ2 (the 2u covers the
  *       additions that separate S and X);</li>
@@ -52,9 +64,10 @@ import java.util.concurrent.ForkJoinPool;
  *       the inverse's own rounding is at most η·‖w‖₂ + η·D/√M, where w is the exact integer result,
  *       ‖w‖₂ ≤ min(√M·n, c·M·√L) (entries ≤ n on M points; Young's inequality per chunk).</li>
  * </ol>
- * {@link #errorBound} evaluates A = D/M + η(‖w‖₂ + D/√M); it is below 0.21 for every n ≤ 2^28 and
- * ℓ ≤ 2^28 (worst at one chunk of 2^29 points; 0.035 for n = 10^8, ℓ = n/2). As a guard the hash
- * also checks that every computed output is within 1/4 of an integer and throws otherwise.
+ * {@link #errorBound} evaluates A = D/M + η(‖w‖₂ + D/√M); it is below 0.14 for every n ≤ 2^28 and
+ * ℓ ≤ 2^28 (worst at one chunk of 2^29 points, where the radix-2 path's is 0.245; 0.024 for
+ * n = 10^8, ℓ = n/2, two chunks of 2^27 points; 0.011 for ℓ = n/16, four chunks of 2^25). As a guard
+ * the hash also checks that every computed output is within 1/4 of an integer and throws otherwise.
  *
  * <p><b>Chunks in parallel</b>: when the transforms are too small to split over threads (M &lt; 2^15,
  * i.e. ℓ ≪ n) each of the pool's threads takes a run of whole chunks with its own transform arrays and
@@ -67,7 +80,8 @@ import java.util.concurrent.ForkJoinPool;
  * <p><b>Limits</b>: n ≤ 2^28 and ℓ ≤ 2^28 (so M ≤ 2^29). Memory: 16·M bytes for the transform, plus
  * 8·M for the running sum when there is more than one chunk, plus O(√M) twiddles: 3 GiB at
  * n = 10^8, ℓ = n/2 (M = 2^27, two chunks), 768 MiB at ℓ = n/16 (M = 2^25), up to 8 GiB at n = ℓ = 2^28;
- * chunks in parallel add as much per extra thread, under 1 MiB each.
+ * chunks in parallel add as much per extra thread, under 1 MiB each; the four-step column pass adds a
+ * strip of at most 2 MiB per task while it runs.
  *
  * <p>Thread-safe. The work arrays live in a {@link Workspace}, reused from call to call: the caller's
  * own, or one kept (softly reachable) per calling thread, which {@link #releaseThreadWorkspace} drops.
@@ -144,7 +158,7 @@ public final class ToeplitzHash {
             throw new IllegalArgumentException("a Toeplitz seed for " + n + " input and " + outputBits
                     + " output bits has n + l - 1 = " + seedBits + " bits, got " + seed.length());
         }
-        int logM = chooseLogLength(n, outputBits);
+        int logM = chooseLogLength(n, outputBits, workspace.fourStepMinLog);
         return chunked(input, seed, outputBits, logM, pool, workspace, -1, new double[1]);
     }
 
@@ -166,20 +180,35 @@ public final class ToeplitzHash {
      * the rounding error that the bound of the class comment covers, in hashing these arguments.
      */
     static double roundingError(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool) {
+        return roundingError(input, seed, outputBits, pool, new Workspace());
+    }
+
+    /** {@link #roundingError(BitArray, BitArray, int, ForkJoinPool)} with this workspace (and its four-step threshold). */
+    static double roundingError(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool,
+            Workspace workspace) {
         double[] worst = new double[1];
-        chunked(input, seed, outputBits, chooseLogLength(input.length(), outputBits), pool, new Workspace(), -1,
-                worst);
+        chunked(input, seed, outputBits, chooseLogLength(input.length(), outputBits, workspace.fourStepMinLog), pool,
+                workspace, -1, worst);
         return worst[0];
     }
 
     /** For tests: the hash with the chunks shared among exactly {@code chunkWorkers} workers (1: in turn). */
     static BitArray hash(BitArray input, BitArray seed, int outputBits, ForkJoinPool pool, int chunkWorkers) {
-        return chunked(input, seed, outputBits, chooseLogLength(input.length(), outputBits), pool, new Workspace(),
-                chunkWorkers, new double[1]);
+        Workspace workspace = new Workspace();
+        return chunked(input, seed, outputBits, chooseLogLength(input.length(), outputBits, workspace.fourStepMinLog),
+                pool, workspace, chunkWorkers, new double[1]);
     }
 
-    /** The transform length 2^m with the least estimated work among those whose error bound is small enough. */
+    /** {@link #chooseLogLength(int, int, int)} with the default four-step threshold. */
     static int chooseLogLength(int n, int outputBits) {
+        return chooseLogLength(n, outputBits, ComplexFft.FOUR_STEP_MIN_LOG);
+    }
+
+    /**
+     * The transform length 2^m with the least estimated work among those whose error bound is small enough,
+     * transforms of 2^fourStepMinLog points and more going four-step (one more layer in the bound).
+     */
+    static int chooseLogLength(int n, int outputBits, int fourStepMinLog) {
         long seedBits = (long) n + outputBits - 1;
         int cover = 64 - Long.numberOfLeadingZeros(seedBits - 1); // one chunk: ⌈log2(n + ℓ − 1)⌉
         int first = 64 - Long.numberOfLeadingZeros(outputBits - 1L); // 2^m ≥ ℓ, so L ≥ 1
@@ -189,7 +218,7 @@ public final class ToeplitzHash {
             long size = 1L << m;
             long chunk = size - outputBits + 1;
             long chunks = (n + chunk - 1) / chunk;
-            if (errorBound(m, n, chunks, chunk) >= MAX_ERROR) {
+            if (errorBound(m, m >= fourStepMinLog, n, chunks, chunk) >= MAX_ERROR) {
                 continue;
             }
             // (chunks + 1) transforms of m passes, plus the loading and product passes, plus a fixed cost per chunk
@@ -211,15 +240,39 @@ public final class ToeplitzHash {
      * transforms of 2^logM points, {@code chunks} chunks of {@code chunkBits} input bits, n input bits.
      */
     static double errorBound(int logM, long n, long chunks, long chunkBits) {
+        return errorBound(logM, logM >= ComplexFft.FOUR_STEP_MIN_LOG, n, chunks, chunkBits);
+    }
+
+    /**
+     * As {@link #errorBound(int, long, long, long)}, for the four-step transform (logM stages with directly
+     * computed twiddles, then one layer of two-table twiddles) or the radix-2 one (logM stages with two-table
+     * twiddles at worst): η of the class comment.
+     */
+    static double errorBound(int logM, boolean fourStep, long n, long chunks, long chunkBits) {
         double u = 0x1p-53;
         double size = Math.scalb(1.0, logM);
-        double delta = (1 + u) * (1 + Math.sqrt(5) * u) * (1 + ComplexFft.TWIDDLE_ERROR_ULPS * u) - 1;
-        double eta = Math.expm1(logM * Math.log1p(delta));
+        double eta = fourStep
+                ? Math.expm1(logM * Math.log1p(butterflyError(ComplexFft.DIRECT_TWIDDLE_ERROR_ULPS))
+                        + Math.log1p(butterflyError(ComplexFft.TWIDDLE_ERROR_ULPS)))
+                : Math.expm1(logM * Math.log1p(butterflyError(ComplexFft.TWIDDLE_ERROR_ULPS)));
         double e = Math.sqrt(2) * size * (eta + 2 * u) * (1 + eta);
         double perChunk = 2 * size * e + e * e + Math.sqrt(5) * u * (size + e) * (size + e);
         double d = chunks * perChunk + Math.sqrt(2) * chunks * chunks * u * (size + e) * (size + e);
         double w2 = Math.min(Math.sqrt(size) * n, chunks * size * Math.sqrt(Math.min(chunkBits, n)));
         return d / size + eta * (w2 + d / Math.sqrt(size));
+    }
+
+    /**
+     * δ = (1 + u)(1 + √5u)(1 + β) − 1 for β = twiddleUlps·u, the relative error of one butterfly output
+     * (class comment), expanded so that no 1 + tiny is rounded ((1 + u) − 1 is 0 in doubles), and raised by
+     * 2^−40 relative to cover the few roundings of this evaluation itself.
+     */
+    static double butterflyError(double twiddleUlps) {
+        double u = 0x1p-53;
+        double a = u;
+        double b = Math.sqrt(5) * u;
+        double c = twiddleUlps * u;
+        return (a + b + c + a * b + a * c + b * c + a * b * c) * (1 + 0x1p-40);
     }
 
     /**
@@ -247,7 +300,9 @@ public final class ToeplitzHash {
         double[] im = lanes[0].im;
         double[] sumRe = lanes[0].sumRe;
         double[] sumIm = lanes[0].sumIm;
-        if (workers > 1) {
+        if (fft.fourStep) {
+            fourStep(input, seed, n, chunk, chunks, fft, pool, parts, re, im, sumRe, sumIm);
+        } else if (workers > 1) {
             // Whole chunks per worker, each its own transforms and partial sum; the partial sums are added
             // in worker order below. Any order of adding the chunks' products is covered by the bound (class
             // comment, step 2), so the output does not depend on the split.
@@ -281,11 +336,13 @@ public final class ToeplitzHash {
                         (int) ((long) size * t / parts), (int) ((long) size * (t + 1) / parts)));
             }
         }
-        if (chunks > 1) {
-            ComplexFft.run(pool, parts, t -> expand(sumRe, sumIm, half, re, im,
-                    (int) ((long) size * t / parts), (int) ((long) size * (t + 1) / parts)));
+        if (!fft.fourStep) {
+            if (chunks > 1) {
+                ComplexFft.run(pool, parts, t -> expand(sumRe, sumIm, half, re, im,
+                        (int) ((long) size * t / parts), (int) ((long) size * (t + 1) / parts)));
+            }
+            fft.inverse(re, im, pool, parts);
         }
-        fft.inverse(re, im, pool, parts);
         BitArray out = new BitArray(outputBits);
         long[] o = out.words();
         double scale = 1.0 / size; // exact: a power of two
@@ -317,6 +374,131 @@ public final class ToeplitzHash {
             }
         }
         return out;
+    }
+
+    /**
+     * The transforms of a four-step {@link ComplexFft}, fused with the loading and the products so that the
+     * arrays cross memory three times per chunk-and-inverse rather than once per two stages:
+     * <ol>
+     *   <li>per chunk, the column pass reads the chunk's seed and input bits straight into its strips
+     *       (no loading pass, and (re, im) are only written);</li>
+     *   <li>per chunk, one pass over row pairs (r, r̄): the twiddles and row transforms of both, then the
+     *       products of the pairs (p, −p), which in bit-reversed order join row r to its mirror row
+     *       r̄ = r ^ (2^⌊log2 r⌋ − 1), reversed (rows 0 and 1 are their own mirrors); with one chunk the
+     *       products go back and the inverse rows and their twiddles follow at once, else they are added
+     *       to the sum;</li>
+     *   <li>with more than one chunk, one pass that expands each row of the sum and does its inverse row
+     *       transform and twiddles;</li>
+     *   <li>the inverse column pass.</li>
+     * </ol>
+     * The arithmetic is that of {@link ComplexFft#forward} and {@link ComplexFft#inverse} value for value;
+     * only the order in which rows are done differs.
+     */
+    private static void fourStep(BitArray input, BitArray seed, int n, int chunk, int chunks, ComplexFft fft,
+            ForkJoinPool pool, int parts, double[] re, double[] im, double[] sumRe, double[] sumIm) {
+        int half = fft.n / 2;
+        int length = fft.rowLength;
+        int[] lower = lowerRows(fft.rows);
+        int tasks = Math.min(parts, lower.length);
+        for (int c = 0; c < chunks; c++) {
+            int cc = c;
+            fft.forwardColumns(re, im, pool, parts,
+                    (column, sRe, sIm) -> loadStrip(input, seed, n, chunk, cc, fft, column, sRe, sIm));
+            boolean first = c == 0;
+            double[] sr = chunks > 1 ? sumRe : null;
+            ComplexFft.run(pool, tasks, t -> {
+                for (int i = lower.length * t / tasks; i < lower.length * (t + 1) / tasks; i++) {
+                    int r = lower[i];
+                    int mirror = mirrorRow(r);
+                    fft.forwardRow(re, im, r);
+                    if (mirror != r) {
+                        fft.forwardRow(re, im, mirror);
+                    }
+                    products(re, im, sr, sumIm, half, first, r * length, (r + 1) * length);
+                    if (sr == null) {
+                        fft.inverseRow(re, im, r);
+                        if (mirror != r) {
+                            fft.inverseRow(re, im, mirror);
+                        }
+                    }
+                }
+            });
+        }
+        if (chunks > 1) {
+            int rows = fft.rows;
+            int rowTasks = Math.min(parts, rows);
+            ComplexFft.run(pool, rowTasks, t -> {
+                for (int r = rows * t / rowTasks; r < rows * (t + 1) / rowTasks; r++) {
+                    expand(sumRe, sumIm, half, re, im, r * length, (r + 1) * length);
+                    fft.inverseRow(re, im, r);
+                }
+            });
+        }
+        fft.inverseColumns(re, im, pool, parts);
+    }
+
+    /** The row that holds the mirror positions −k of row r's, in bit-reversed order (rows of a power-of-two length). */
+    static int mirrorRow(int r) {
+        return r <= 1 ? r : r ^ (Integer.highestOneBit(r) - 1);
+    }
+
+    /** The rows r with r ≤ {@link #mirrorRow}(r), in increasing order: each row pair once. */
+    static int[] lowerRows(int rows) {
+        int[] lower = new int[rows == 1 ? 1 : rows / 2 + 1];
+        int k = 0;
+        for (int r = 0; r < rows; r++) {
+            if (r <= mirrorRow(r)) {
+                lower[k++] = r;
+            }
+        }
+        if (k != lower.length) {
+            throw new AssertionError(k + " lower rows of " + rows);
+        }
+        return lower;
+    }
+
+    /**
+     * A strip of chunk c's transform input for {@link ComplexFft#forwardColumns}: positions j1·N2 + column + w,
+     * w &lt; 8, seed window S_c in re and input chunk X_c in im, read eight bits at a time from the packed
+     * arrays (what {@link #load} does for the whole array).
+     */
+    private static void loadStrip(BitArray input, BitArray seed, int n, int chunk, int c, ComplexFft fft,
+            int column, double[] sRe, double[] sIm) {
+        long start = (long) c * chunk;
+        long a = n - start - chunk;
+        long inputEnd = start + Math.min(chunk, n - start);
+        long[] seedWords = seed.words();
+        long[] inputWords = input.words();
+        long seedEnd = seed.length();
+        int width = 1 << ComplexFft.STRIP_LOG;
+        for (int r = 0, pos = column, to = 0; r < fft.rows; r++, pos += fft.rowLength, to += width) {
+            long s = window(seedWords, a + pos, seedEnd);
+            long x = window(inputWords, start + pos, inputEnd);
+            for (int w = 0; w < width; w++) {
+                sRe[to + w] = (s >>> w) & 1;
+                sIm[to + w] = (x >>> w) & 1;
+            }
+        }
+    }
+
+    /** Bits [offset, offset + 64) of the packed {@code words}, bit i of the result bit offset + i; those outside [0, end) read 0. */
+    static long window(long[] words, long offset, long end) {
+        if (offset >= end || offset <= -64) {
+            return 0;
+        }
+        long w;
+        if (offset >= 0) {
+            int i = (int) (offset >>> 6);
+            int shift = (int) (offset & 63);
+            w = words[i] >>> shift;
+            if (shift != 0 && i + 1 < words.length) {
+                w |= words[i + 1] << (64 - shift);
+            }
+        } else {
+            w = words[0] << -offset;
+        }
+        long valid = end - offset;
+        return valid < 64 ? w & ((1L << valid) - 1) : w;
     }
 
     /** Positions [from, to) of chunk c's transform input: seed window S_c in re, input chunk X_c in im. */
@@ -431,12 +613,24 @@ public final class ToeplitzHash {
             }
         }
 
+        /** Transforms of 2^fourStepMinLog points and more go four-step. */
+        final int fourStepMinLog;
         private ComplexFft fft;
         private Lane[] lanes = new Lane[0];
         /** Set while a call uses the arrays (read by the calling thread only: catches a re-entrant call). */
         private boolean inUse;
 
         public Workspace() {
+            this(ComplexFft.FOUR_STEP_MIN_LOG);
+        }
+
+        /** For tests: a workspace whose transforms go four-step from 2^fourStepMinLog points (at least 2^6). */
+        Workspace(int fourStepMinLog) {
+            if (fourStepMinLog < 2 * ComplexFft.STRIP_LOG) {
+                throw new IllegalArgumentException("four-step threshold 2^" + fourStepMinLog + " below 2^"
+                        + 2 * ComplexFft.STRIP_LOG);
+            }
+            this.fourStepMinLog = fourStepMinLog;
         }
 
         /** Drops every array; the next call allocates afresh. */
@@ -447,7 +641,7 @@ public final class ToeplitzHash {
 
         ComplexFft fft(int logM) {
             if (fft == null || fft.logN != logM) {
-                fft = new ComplexFft(logM);
+                fft = new ComplexFft(logM, fourStepMinLog);
             }
             return fft;
         }
