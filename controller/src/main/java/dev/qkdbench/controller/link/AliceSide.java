@@ -59,6 +59,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AliceSide implements PeerRequestHandler, AutoCloseable {
     static final int PROTOCOL_VERSION = 2;
+    /** Most detections × candidate corrections one sync probe may ask for (about 3 s of Alice's time). */
+    static final long MAX_PROBE_WORK = 1L << 26;
     private static final Logger log = LoggerFactory.getLogger(AliceSide.class);
 
     private final SideConfig config;
@@ -240,6 +242,12 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         if (n < 0 || n > 1 << 26) {
             throw new IllegalArgumentException("sift request announces " + n + " detections");
         }
+        // Every slot takes at least one byte and every 64 bases a word: a count the message cannot
+        // hold is refused before the buffers grow to it (a 9-byte request could pin 768 MiB).
+        if (r.getSlotDeltas().size() < n || r.getBobBasisCount() < (n + 63) / 64) {
+            throw new IllegalArgumentException("sift request announces " + n + " detections but holds "
+                    + r.getSlotDeltas().size() + " bytes of slots and " + r.getBobBasisCount() + " words of bases");
+        }
         ensureCapacity(n);
         SlotCodec.decode(r.getSlotDeltas().toByteArray(), n, slotBuf);
         long[] bobBasisWords = r.getBobBasisList().stream().mapToLong(Long::longValue).toArray();
@@ -404,6 +412,12 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         if (last < first || last - first > 1 << 20) {
             throw new IllegalArgumentException("sync probe asks for corrections " + first + " to " + last
                     + " frames; at most 2^20 candidates");
+        }
+        // Each candidate reads every detection's choices: bound the whole search, which runs on the
+        // frame thread (Bob's own probes stay near 2000 detections times a few thousand frames).
+        if ((last - first + 1) * n > MAX_PROBE_WORK) {
+            throw new IllegalArgumentException("sync probe asks " + (last - first + 1) + " candidates of " + n
+                    + " detections; at most " + MAX_PROBE_WORK + " detection-candidates");
         }
         long[] provisional = new long[n];
         SlotCodec.decode(p.getSlotDeltas().toByteArray(), n, provisional);
