@@ -94,7 +94,11 @@ final class Etsi014Json {
             throw bad("request body: expected a JSON " + what + " object, found malformed JSON: "
                     + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // Jackson takes a body that starts 00 00 00 xx for UTF-32, and its UTF-32 reader reports
+            // a value that is no code point as a plain CharConversionException: a malformed body too
+            // (a byte array has no other way to fail).
+            throw bad("request body: expected a JSON " + what + " object, found malformed JSON: "
+                    + e.getMessage());
         }
         if (root == null || !root.isObject()) {
             throw bad("request body: expected a JSON " + what + " object, found "
