@@ -83,14 +83,13 @@ public final class CascadeCorrector {
     private int[] qEnd = new int[64];
     private int[] qOwner = new int[64];
     private ParityQueries outstanding;
-    private boolean awaitingAnswer;
     private boolean done;
 
     private long disclosed;
     private int corrected;
     /** {@link #corrected} when the last pass was activated. */
     private int correctedBeforeLastPass;
-    private int rounds;
+    private final RoundGuard guard = new RoundGuard();
 
     /**
      * A corrector with the default schedule, {@link CascadeSchedule#MARTINEZ_MATEO_OPT7}.
@@ -180,13 +179,7 @@ public final class CascadeCorrector {
      * @throws IllegalStateException when done, or when the previous batch has not been answered
      */
     public ParityQueries nextQueries() {
-        if (done) {
-            throw new IllegalStateException("Cascade is done after " + rounds + " rounds; no more queries");
-        }
-        if (awaitingAnswer) {
-            throw new IllegalStateException("the queries of round " + (rounds + 1) + " are still unanswered");
-        }
-        awaitingAnswer = true;
+        guard.ask(done);
         return outstanding;
     }
 
@@ -196,19 +189,10 @@ public final class CascadeCorrector {
      * it goes and prepares the next round.
      */
     public void onParities(long[] packedParities) {
-        Objects.requireNonNull(packedParities, "packedParities");
-        if (!awaitingAnswer) {
-            throw new IllegalStateException("no queries outstanding: call nextQueries() first");
-        }
-        int count = outstanding.count();
-        if (packedParities.length < ParityQueries.answerWords(count)) {
-            throw new IllegalArgumentException(count + " parities need " + ParityQueries.answerWords(count)
-                    + " words, got " + packedParities.length);
-        }
-        awaitingAnswer = false;
-        rounds++;
+        int count = outstanding == null ? 0 : outstanding.count();
+        guard.answer(packedParities, count);
         disclosed += count;
-        boolean topLevelRound = rounds == 1;
+        boolean topLevelRound = guard.answered() == 1;
         for (int i = 0; i < count; i++) {
             int a = (int) (packedParities[i >>> 6] >>> i) & 1;
             int p = qPass[i];
@@ -253,7 +237,7 @@ public final class CascadeCorrector {
 
     /** Query rounds answered so far (round trips to Alice). */
     public int rounds() {
-        return rounds;
+        return guard.answered();
     }
 
     /** The top-level block size of each pass (a copy). */

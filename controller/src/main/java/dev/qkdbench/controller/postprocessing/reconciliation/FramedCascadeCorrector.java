@@ -21,9 +21,8 @@ public final class FramedCascadeCorrector {
     /** Queries each frame has in the outstanding round (0: none, the frame is done). */
     private final int[] asked;
     private FramedQueries outstanding;
-    private boolean awaitingAnswer;
     private boolean done;
-    private int rounds;
+    private final RoundGuard guard = new RoundGuard();
 
     /**
      * @param bobKey          the block's key, corrected in place once every frame is done
@@ -68,29 +67,14 @@ public final class FramedCascadeCorrector {
      * @throws IllegalStateException when done, or when the previous round is unanswered
      */
     public FramedQueries nextQueries() {
-        if (done) {
-            throw new IllegalStateException("Cascade is done after " + rounds + " rounds; no more queries");
-        }
-        if (awaitingAnswer) {
-            throw new IllegalStateException("the queries of round " + (rounds + 1) + " are still unanswered");
-        }
-        awaitingAnswer = true;
+        guard.ask(done);
         return outstanding;
     }
 
     /** Alice's packed answer to the last {@link #nextQueries()}: bit {@code i} answers query {@code i}. */
     public void onParities(long[] packedParities) {
-        Objects.requireNonNull(packedParities, "packedParities");
-        if (!awaitingAnswer) {
-            throw new IllegalStateException("no queries outstanding: call nextQueries() first");
-        }
-        int total = outstanding.count();
-        if (packedParities.length < ParityQueries.answerWords(total)) {
-            throw new IllegalArgumentException(total + " parities need " + ParityQueries.answerWords(total)
-                    + " words, got " + packedParities.length);
-        }
-        awaitingAnswer = false;
-        rounds++;
+        int total = outstanding == null ? 0 : outstanding.count();
+        guard.answer(packedParities, total);
         BitArray all = BitArray.wrap(Arrays.copyOf(packedParities, ParityQueries.answerWords(total)), total);
         int at = 0;
         for (int f = 0; f < correctors.length; f++) {
@@ -122,7 +106,7 @@ public final class FramedCascadeCorrector {
 
     /** Rounds answered so far (round trips to Alice). */
     public int rounds() {
-        return rounds;
+        return guard.answered();
     }
 
     /** Gathers the next round from every unfinished frame, or finishes the block. */
