@@ -1,20 +1,18 @@
 package dev.qkdbench.controller.benchmark;
 
 import dev.qkdbench.drivers.ChoiceSource;
-import dev.qkdbench.drivers.DeviceState;
 
 /**
  * Alice's choice source for the pipeline benchmark: reads back each slot's basis, bit and
  * intensity class from {@link SyntheticFeed}'s pure function of (seed, slot), the one the tagger
  * used to decide Bob's outcomes. Like a transmitter's record, it holds only slots already sent.
  */
-public final class SyntheticChoiceSource implements ChoiceSource {
-    private final String name;
+public final class SyntheticChoiceSource extends SyntheticDevice implements ChoiceSource {
     private final SyntheticBench bench;
     private final SyntheticFeed feed;
 
     public SyntheticChoiceSource(String name, SyntheticBench bench) {
-        this.name = name;
+        super(name, "synthetic choice source (seed " + bench.feed().seed() + ")");
         this.bench = bench;
         this.feed = bench.feed();
     }
@@ -25,7 +23,7 @@ public final class SyntheticChoiceSource implements ChoiceSource {
         for (int i = 0; i < count; i++) {
             long slot = slots[i];
             if (slot < 0 || slot >= sent) {
-                throw new IllegalArgumentException(name + ": slot " + slot + " is not held: slots 0 to " + (sent - 1)
+                throw new IllegalArgumentException(name() + ": slot " + slot + " is not held: slots 0 to " + (sent - 1)
                         + " have been sent");
             }
             long word = feed.choiceWord(slot);
@@ -33,25 +31,5 @@ public final class SyntheticChoiceSource implements ChoiceSource {
             bit[i] = (byte) feed.bit(word);
             intensity[i] = (byte) feed.intensity(word);
         }
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public DeviceState state() {
-        return DeviceState.READY;
-    }
-
-    @Override
-    public String identity() {
-        return "synthetic choice source (seed " + feed.seed() + ")";
-    }
-
-    @Override
-    public void close() {
-        // nothing held
     }
 }

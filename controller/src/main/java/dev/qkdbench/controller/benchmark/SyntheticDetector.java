@@ -1,21 +1,19 @@
 package dev.qkdbench.controller.benchmark;
 
-import dev.qkdbench.drivers.DeviceState;
 import dev.qkdbench.drivers.SinglePhotonDetector;
 
 /**
  * One of Bob's four detectors in the pipeline benchmark: only its name and tagger channel matter
  * (Bob wires channels to polarizations through them); the rest reports the feed's model.
  */
-public final class SyntheticDetector implements SinglePhotonDetector {
-    private final String name;
+public final class SyntheticDetector extends SyntheticDevice implements SinglePhotonDetector {
     private final int channel;
     private final double efficiency;
     private final double darkCountProbability;
     private volatile double biasV;
 
     public SyntheticDetector(String name, int channel, double efficiency, double darkCountProbability) {
-        this.name = name;
+        super(name, "synthetic detector on channel " + channel);
         this.channel = channel;
         this.efficiency = efficiency;
         this.darkCountProbability = darkCountProbability;
@@ -55,25 +53,5 @@ public final class SyntheticDetector implements SinglePhotonDetector {
     @Override
     public double temperatureK() {
         return 223.15;
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
-    public DeviceState state() {
-        return DeviceState.READY;
-    }
-
-    @Override
-    public String identity() {
-        return "synthetic detector on channel " + channel;
-    }
-
-    @Override
-    public void close() {
-        // nothing held
     }
 }

@@ -1,6 +1,5 @@
 package dev.qkdbench.controller.benchmark;
 
-import dev.qkdbench.drivers.DeviceState;
 import dev.qkdbench.drivers.TagBatch;
 import dev.qkdbench.drivers.TimeTagger;
 import dev.qkdbench.protocol.SyncMarker;
@@ -17,8 +16,7 @@ import java.util.SplittableRandom;
  *
  * <p>Single-threaded like any tagger, except {@link #endStream()}, which any thread may call.
  */
-public final class SyntheticTagger implements TimeTagger {
-    private final String name;
+public final class SyntheticTagger extends SyntheticDevice implements TimeTagger {
     private final SyntheticBench bench;
     private final SyntheticFeed feed;
     /** Tagger channel of Bob's outcome: index 2·basis + bit, i.e. H, V, D, A. */
@@ -39,6 +37,7 @@ public final class SyntheticTagger implements TimeTagger {
      * @param endSlot          the stream ends before this slot ({@link Long#MAX_VALUE}: only by {@link #endStream()})
      */
     public SyntheticTagger(String name, SyntheticBench bench, int[] channelOfOutcome, long endSlot) {
+        super(name, "synthetic time tagger (seed " + bench.feed().seed() + ")");
         if (channelOfOutcome.length != 4) {
             throw new IllegalArgumentException("expected 4 channels (H, V, D, A), found " + channelOfOutcome.length);
         }
@@ -52,7 +51,6 @@ public final class SyntheticTagger implements TimeTagger {
         if (endSlot <= 0) {
             throw new IllegalArgumentException("end slot must be positive, found " + endSlot);
         }
-        this.name = name;
         this.bench = bench;
         this.feed = bench.feed();
         this.endSlot = endSlot;
@@ -108,7 +106,7 @@ public final class SyntheticTagger implements TimeTagger {
             return -1;
         }
         if (!started) {
-            throw new IllegalStateException(name + ": read before start");
+            throw new IllegalStateException(name() + ": read before start");
         }
         long[] time = batch.timePs;
         byte[] channel = batch.channel;
@@ -153,20 +151,8 @@ public final class SyntheticTagger implements TimeTagger {
         return n;
     }
 
-    @Override
-    public String name() {
-        return name;
-    }
 
-    @Override
-    public DeviceState state() {
-        return DeviceState.READY;
-    }
 
-    @Override
-    public String identity() {
-        return "synthetic time tagger (seed " + feed.seed() + ")";
-    }
 
     @Override
     public void close() {

@@ -23,6 +23,11 @@ class BenchCommandTest {
     }
 
     static Run bench(String... args) {
+        return benchCommand("reconcile", args);
+    }
+
+    /** {@code qkd-bench bench <subcommand> args…} in process, with its stdout, stderr and exit code. */
+    static Run benchCommand(String subcommand, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();
@@ -30,7 +35,7 @@ class BenchCommandTest {
         cl.setErr(new PrintWriter(err));
         String[] full = new String[args.length + 2];
         full[0] = "bench";
-        full[1] = "reconcile";
+        full[1] = subcommand;
         System.arraycopy(args, 0, full, 2, args.length);
         int code = cl.execute(full);
         return new Run(code, out.toString(), err.toString());

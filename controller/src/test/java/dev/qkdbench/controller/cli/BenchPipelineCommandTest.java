@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -23,25 +21,13 @@ class BenchPipelineCommandTest {
             "feed_tags_per_s", "feed_sifted_mbit_per_s", "pipeline_tags_per_s", "feed_cpu_seconds_estimate", "keys_identical", "alice_keys",
             "bob_keys", "alice_stage_ms", "thread_cpu_seconds", "parameters", "blocks");
 
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run pipeline(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        String[] full = new String[args.length + 2];
-        full[0] = "bench";
-        full[1] = "pipeline";
-        System.arraycopy(args, 0, full, 2, args.length);
-        return new Run(cl.execute(full), out.toString(), err.toString());
+    static BenchCommandTest.Run pipeline(String... args) {
+        return BenchCommandTest.benchCommand("pipeline", args);
     }
 
     @Test
     void jsonIsOneObjectOnStdoutWithEveryFieldAndProgressOnStderr() throws Exception {
-        Run r = pipeline("--config", EXAMPLE, "--seconds", "2", "--block-bits", "2e5", "--blocks-in-flight", "1",
+        BenchCommandTest.Run r = pipeline("--config", EXAMPLE, "--seconds", "2", "--block-bits", "2e5", "--blocks-in-flight", "1",
                 "--qber", "0.03", "--seed", "5", "--json");
         assertEquals(0, r.exitCode(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
@@ -72,7 +58,7 @@ class BenchPipelineCommandTest {
 
     @Test
     void everyBadOptionIsNamedAtOnceWithExitCode2() {
-        Run r = pipeline("--config", EXAMPLE, "--seconds", "0", "--qber", "2", "--block-bits", "12.5",
+        BenchCommandTest.Run r = pipeline("--config", EXAMPLE, "--seconds", "0", "--qber", "2", "--block-bits", "12.5",
                 "--blocks-in-flight", "17");
         assertEquals(Main.EXIT_USAGE, r.exitCode(), r.err());
         for (String flag : List.of("--seconds", "--qber", "--block-bits", "--blocks-in-flight")) {
