@@ -151,9 +151,6 @@ public final class SyntheticTagger extends SyntheticDevice implements TimeTagger
         return n;
     }
 
-
-
-
     @Override
     public void close() {
         started = false;
