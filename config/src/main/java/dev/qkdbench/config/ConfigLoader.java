@@ -104,7 +104,7 @@ public final class ConfigLoader {
         String name = readName(side, role);
         ProtocolConfig protocol = readProtocol(root.tableOrEmpty("protocol"));
         PostProcessingConfig postprocessing = readPostProcessing(root.tableOrEmpty("postprocessing"));
-        PeerConfig peer = readPeer(root.tableOrEmpty("peer"), DEFAULT_HOST, DEFAULT_PEER_PORT);
+        PeerConfig peer = readPeer(root.tableOrEmpty("peer"), DEFAULT_HOST, DEFAULT_PEER_PORT, source);
         if (role == Role.BOB && peer.port() == 0) {
             throw root.tableOrEmpty("peer").error("port",
                     "expected the port Alice listens on, 1 to 65535 (0, any free port, only suits Alice), found 0");
@@ -512,10 +512,10 @@ public final class ConfigLoader {
         String name = readName(t, role);
         PeerConfig peer;
         if (role == Role.ALICE) {
-            peer = readPeer(t.tableOrEmpty("peer"), DEFAULT_HOST, 0);
+            peer = readPeer(t.tableOrEmpty("peer"), DEFAULT_HOST, 0, source);
         } else {
             ConfigTable peerTable = t.tableOrEmpty("peer");
-            peer = readPeer(peerTable, alicePeer.host(), alicePeer.port());
+            peer = readPeer(peerTable, alicePeer.host(), alicePeer.port(), source);
             if (peer.port() != 0 && peer.port() != alicePeer.port()) {
                 throw peerTable.error("port", "expected alice.peer.port (" + alicePeer.port()
                         + ") or 0 (whatever port Alice bound), found " + peer.port());
@@ -537,11 +537,11 @@ public final class ConfigLoader {
         return name;
     }
 
-    private static PeerConfig readPeer(ConfigTable t, String defaultHost, int defaultPort) {
-        t.allowOnly("host", "port");
+    private static PeerConfig readPeer(ConfigTable t, String defaultHost, int defaultPort, Path source) {
+        t.allowOnly("host", "port", "psk_file");
         String host = t.string("host", "a host name or IP address", defaultHost);
         int port = (int) t.integer("port", "a TCP port", 0, 65535, defaultPort);
-        return new PeerConfig(host, port);
+        return new PeerConfig(host, port, optionalPath(t, "psk_file", source));
     }
 
     private static HttpConfig readHttp(ConfigTable t) {

@@ -131,7 +131,8 @@ class ExamplesTest {
 
         assertEquals(Role.ALICE, alice.role());
         assertEquals(Role.BOB, bob.role());
-        assertEquals(new PeerConfig("127.0.0.1", ConfigLoader.DEFAULT_PEER_PORT), alice.peer());
+        assertEquals(new PeerConfig("127.0.0.1", ConfigLoader.DEFAULT_PEER_PORT, EXAMPLES.resolve("link.psk")
+                .toAbsolutePath().normalize()), alice.peer());
         assertEquals(alice.peer(), bob.peer());
         assertTrue(alice.http().port() != 0 && bob.http().port() != 0 && alice.http().port() != bob.http().port());
         assertEquals(link.alice().protocol(), alice.protocol());

@@ -10,6 +10,7 @@ import dev.qkdbench.config.SyncConfig;
 import dev.qkdbench.config.SyncMode;
 import dev.qkdbench.controller.daemon.DeviceSupervisor;
 import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.keys.StoreAuthKeys;
 import dev.qkdbench.controller.link.AliceSide;
 import dev.qkdbench.controller.link.BlockAudit;
 import dev.qkdbench.controller.link.BobSide;
@@ -360,9 +361,12 @@ public final class PipelineBenchmark {
              DeviceSupervisor aliceSupervisor = new DeviceSupervisor("alice", List.of(choices), alice.supervision());
              DeviceSupervisor bobSupervisor = new DeviceSupervisor("bob", bobSupervised, bob.supervision());
              AliceSide aliceSide = new AliceSide(alice, choices, aliceStore, aliceSupervisor)) {
+            StoreAuthKeys.shareFreshSecret(aliceStore, bobStore);
             StageTimings timings = new StageTimings(aliceSide, System::nanoTime);
-            try (PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), timings);
-                 PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE);
+            try (PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), timings,
+                         new StoreAuthKeys(aliceStore, true));
+                 PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE,
+                         new StoreAuthKeys(bobStore, false));
                  BobSide bobSide = new BobSide(bob, tagger, bobDevices.detectors(), null, client, bobStore, bench,
                          bobSupervisor, stats, BobSide.Faults.NONE)) {
                 bobSide.hello();

@@ -66,6 +66,11 @@ final class DaemonCommand implements Callable<Integer> {
         LogTarget.useJournal();
         Logger log = LoggerFactory.getLogger(DaemonCommand.class);
         SideConfig side = applyFlags(ConfigLoader.loadSide(config));
+        try {
+            SideDaemon.loadSecret(side);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
         boolean emulated = switch (devices) {
             case "as-configured" -> false;
             case "emulated" -> true;

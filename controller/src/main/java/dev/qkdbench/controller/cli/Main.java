@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "qkd-bench", mixinStandardHelpOptions = true, version = "qkd-bench 0.1.0",
         description = "Control daemon for quantum key distribution optical benches.",
         subcommands = {SimulateCommand.class, DaemonCommand.class, DevicesCommand.class, StatusCommand.class, ProductionCommand.class,
-                KeysCommand.class, CertsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                KeysCommand.class, CertsCommand.class, PskCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int EXIT_OK = 0;
     public static final int EXIT_KEYS_DIFFER = 1;

@@ -6,6 +6,9 @@ import dev.qkdbench.config.SideConfig;
 import dev.qkdbench.controller.etsi.KeyAssignments;
 import dev.qkdbench.controller.etsi.PeerKeyAssignments;
 import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.keys.StoreAuthKeys;
+import dev.qkdbench.controller.peer.AuthKeys;
+import dev.qkdbench.controller.peer.PreSharedSecret;
 import dev.qkdbench.controller.link.AliceSide;
 import dev.qkdbench.controller.link.BlockAudit;
 import dev.qkdbench.controller.link.BlockLedger;
@@ -89,6 +92,7 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
 
     private SimulatedBench bench;
     private KeyStore store;
+    private AuthKeys authKeys;
     private DeviceSupervisor supervisor;
     private BlockLedger ledger;
     private volatile String production = "running";
@@ -155,6 +159,13 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
         // Devices close before the emulators and the bench they talk to (resources close in reverse).
         own(() -> devices.forEach(Device::close));
         store = own(KeyStore.open(side.keyStore().path()));
+        PreSharedSecret psk = loadSecret(side);
+        int added = store.importAuthSecret(psk.recordPrefix(), psk.bytes());
+        if (added > 0) {
+            log.info("{}: pre-shared secret {} added to the key store ({} authentication records)", side.name(),
+                    side.peer().pskFile(), added);
+        }
+        authKeys = new StoreAuthKeys(store, side.role() == Role.ALICE);
         if (side.role() == Role.ALICE) {
             ChoiceSource choices = SideDevices.openAlice(side, registry, devices);
             sources = List.copyOf(devices);
@@ -176,6 +187,20 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
         sampler = own(new ScheduledSampler(this::sample));
         sample();
         log.info("{} ({}): {} devices up, key store {}", side.name(), backend, devices.size(), store.file());
+    }
+
+    /**
+     * The side's pre-shared secret ({@code [peer] psk_file}).
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong, or that none is set
+     */
+    public static PreSharedSecret loadSecret(SideConfig side) {
+        if (side.peer().pskFile() == null) {
+            throw new IllegalArgumentException((side.source() == null ? "" : side.source() + ": ")
+                    + "[peer] psk_file is not set: the peer link is authenticated from a pre-shared secret; make one "
+                    + "with `qkd-bench psk --out FILE`, copy it to the other side, and name it in both side files");
+        }
+        return PreSharedSecret.load(side.peer().pskFile());
     }
 
     private <T extends AutoCloseable> T own(T resource) {
@@ -217,7 +242,7 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
         String address = config.peer().host() + ":" + config.peer().port();
         if (config.role() == Role.ALICE) {
             CountDownLatch hello = new CountDownLatch(1);
-            server = own(PeerServer.bind(config.peer().host(), config.peer().port(), new AlicePeer(hello)));
+            server = own(PeerServer.bind(config.peer().host(), config.peer().port(), new AlicePeer(hello), authKeys));
             log.info("alice: listening for bob on {}:{}", config.peer().host(), server.port());
             long end = System.nanoTime() + deadline.toNanos();
             while (!hello.await(100, TimeUnit.MILLISECONDS) && System.nanoTime() < end) {
@@ -232,7 +257,7 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
             assignments = new dev.qkdbench.controller.etsi.LocalKeyAssignments(store);
         } else {
             assignments = PeerKeyAssignments.remote(client::get);
-            newSession(PeerClient.connect(config.peer().host(), config.peer().port(), deadline));
+            newSession(PeerClient.connect(config.peer().host(), config.peer().port(), deadline, authKeys));
             sessionThread = new Thread(this::sessions, "bob-sessions");
             sessionThread.start();
         }
@@ -335,7 +360,7 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
                 beats.incrementAndGet();
                 try {
                     newSession(PeerClient.connect(config.peer().host(), config.peer().port(),
-                            Duration.ofMillis(backoffMs)));
+                            Duration.ofMillis(backoffMs), authKeys));
                     log.info("bob: peer link back (session {})", peerSessions.get());
                     lastReconnectProblem = null;
                 } catch (PeerException e) {

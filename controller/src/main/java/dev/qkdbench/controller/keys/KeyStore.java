@@ -1,5 +1,6 @@
 package dev.qkdbench.controller.keys;
 
+import dev.qkdbench.controller.peer.AuthKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
@@ -72,6 +73,14 @@ public final class KeyStore implements AutoCloseable {
               position      INTEGER NOT NULL
             );
             CREATE INDEX IF NOT EXISTS assigned_keys_by_key ON assigned_keys(key_id, position);
+            CREATE TABLE IF NOT EXISTS auth_keys (
+              record_id  TEXT PRIMARY KEY,
+              block_id   TEXT,
+              bits       BLOB NOT NULL,
+              used       INTEGER NOT NULL DEFAULT 0,
+              created_ms INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS auth_keys_by_block ON auth_keys(block_id);
             CREATE TABLE IF NOT EXISTS deliveries (
               key_id       TEXT NOT NULL,
               sae_id       TEXT NOT NULL,
@@ -127,6 +136,7 @@ public final class KeyStore implements AutoCloseable {
                         s.executeUpdate(stmt);
                     }
                 }
+                addPendingColumn(s);
             }
             for (String suffix : new String[] {"-wal", "-shm"}) {
                 Path companion = abs.resolveSibling(abs.getFileName() + suffix);
@@ -137,6 +147,16 @@ public final class KeyStore implements AutoCloseable {
             return new KeyStore(abs, db);
         } catch (SQLException | IOException e) {
             throw new KeyStoreException("cannot open key store " + abs + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stores made before blocks could be pending get the column, every block confirmed. */
+    private static void addPendingColumn(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM pragma_table_info('blocks') WHERE name = 'pending'")) {
+            rs.next();
+            if (rs.getInt(1) == 0) {
+                s.executeUpdate("ALTER TABLE blocks ADD COLUMN pending INTEGER NOT NULL DEFAULT 0");
+            }
         }
     }
 
@@ -156,6 +176,25 @@ public final class KeyStore implements AutoCloseable {
      * @throws KeyStoreException when the block or one of the IDs is already stored, or on I/O failure
      */
     public synchronized void storeBlock(String blockId, List<String> keyIds, List<byte[]> keys) {
+        storeBlock(blockId, keyIds, keys, null, false);
+    }
+
+    /**
+     * Stores a block's keys, and the authentication key record held back from it if any, in one
+     * transaction: all of them or, on any failure, none.
+     *
+     * @param authRecord {@link AuthKeys#RECORD_BYTES} bytes held back for authentication, or null
+     * @param pending    Bob's copy before Alice confirmed hers: kept, but {@linkplain
+     *                   #pendingBlocks() listed as pending} until {@link #confirmBlock}, and its
+     *                   authentication record is not used for his tags meanwhile
+     * @throws KeyStoreException when the block or one of the IDs is already stored, or on I/O failure
+     */
+    public synchronized void storeBlock(String blockId, List<String> keyIds, List<byte[]> keys, byte[] authRecord,
+                                        boolean pending) {
+        if (authRecord != null && authRecord.length != AuthKeys.RECORD_BYTES) {
+            throw new IllegalArgumentException("an authentication record is " + AuthKeys.RECORD_BYTES + " bytes, got "
+                    + authRecord.length);
+        }
         if (keyIds.size() != keys.size()) {
             throw new IllegalArgumentException(keyIds.size() + " key IDs for " + keys.size() + " keys");
         }
@@ -163,13 +202,23 @@ public final class KeyStore implements AutoCloseable {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement block = db.prepareStatement(
-                         "INSERT INTO blocks(block_id, key_count, stored_ms) VALUES (?, ?, ?)");
+                         "INSERT INTO blocks(block_id, key_count, stored_ms, pending) VALUES (?, ?, ?, ?)");
                  PreparedStatement key = db.prepareStatement(
-                         "INSERT INTO keys(key_id, block_id, seq, key_bytes, created_ms) VALUES (?, ?, ?, ?, ?)")) {
+                         "INSERT INTO keys(key_id, block_id, seq, key_bytes, created_ms) VALUES (?, ?, ?, ?, ?)");
+                 PreparedStatement auth = db.prepareStatement(
+                         "INSERT INTO auth_keys(record_id, block_id, bits, created_ms) VALUES (?, ?, ?, ?)")) {
                 block.setString(1, blockId);
                 block.setInt(2, keys.size());
                 block.setLong(3, now);
+                block.setInt(4, pending ? 1 : 0);
                 block.executeUpdate();
+                if (authRecord != null) {
+                    auth.setString(1, blockId + "-auth");
+                    auth.setString(2, blockId);
+                    auth.setBytes(3, authRecord);
+                    auth.setLong(4, now);
+                    auth.executeUpdate();
+                }
                 long seq = nextSeq;
                 for (int i = 0; i < keys.size(); i++) {
                     key.setString(1, keyIds.get(i));
@@ -201,11 +250,14 @@ public final class KeyStore implements AutoCloseable {
         try {
             db.setAutoCommit(false);
             try (PreparedStatement keys = db.prepareStatement("DELETE FROM keys WHERE block_id = ?");
-                 PreparedStatement block = db.prepareStatement("DELETE FROM blocks WHERE block_id = ?")) {
+                 PreparedStatement block = db.prepareStatement("DELETE FROM blocks WHERE block_id = ?");
+                 PreparedStatement auth = db.prepareStatement("DELETE FROM auth_keys WHERE block_id = ?")) {
                 keys.setString(1, blockId);
                 int n = keys.executeUpdate();
                 block.setString(1, blockId);
                 block.executeUpdate();
+                auth.setString(1, blockId);
+                auth.executeUpdate();
                 db.commit();
                 return n;
             } catch (SQLException e) {
@@ -225,6 +277,145 @@ public final class KeyStore implements AutoCloseable {
             s.setString(1, blockId);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next();
+            }
+        } catch (SQLException e) {
+            throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Bob: Alice confirmed she stored the block, so it is no longer pending. */
+    public synchronized void confirmBlock(String blockId) {
+        try (PreparedStatement s = db.prepareStatement("UPDATE blocks SET pending = 0 WHERE block_id = ?")) {
+            s.setString(1, blockId);
+            s.executeUpdate();
+        } catch (SQLException e) {
+            throw new KeyStoreException("cannot confirm block " + blockId + " in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Blocks stored as pending and never confirmed (Bob's commits a crash or a dropped link left in doubt). */
+    public synchronized List<String> pendingBlocks() {
+        List<String> ids = new ArrayList<>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT block_id FROM blocks WHERE pending = 1 ORDER BY block_id")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+            return ids;
+        } catch (SQLException e) {
+            throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Adds the pre-shared secret's records, {@code <prefix>-0000}, {@code -0001}, …, one per
+     * {@link AuthKeys#RECORD_BYTES} bytes; records already here are left as they are (their used
+     * pads stay used). Returns how many were new.
+     */
+    public synchronized int importAuthSecret(String prefix, byte[] secret) {
+        if (secret.length == 0 || secret.length % AuthKeys.RECORD_BYTES != 0) {
+            throw new IllegalArgumentException("a pre-shared secret is a whole number of " + AuthKeys.RECORD_BYTES
+                    + "-byte records, got " + secret.length + " bytes");
+        }
+        long now = System.currentTimeMillis();
+        try {
+            db.setAutoCommit(false);
+            try (PreparedStatement s = db.prepareStatement(
+                    "INSERT OR IGNORE INTO auth_keys(record_id, block_id, bits, created_ms) VALUES (?, NULL, ?, ?)")) {
+                int added = 0;
+                for (int r = 0; r < secret.length / AuthKeys.RECORD_BYTES; r++) {
+                    s.setString(1, String.format("%s-%04d", prefix, r));
+                    s.setBytes(2, Arrays.copyOfRange(secret, r * AuthKeys.RECORD_BYTES, (r + 1) * AuthKeys.RECORD_BYTES));
+                    s.setLong(3, now);
+                    added += s.executeUpdate();
+                }
+                db.commit();
+                return added;
+            } catch (SQLException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            throw new KeyStoreException("cannot import the pre-shared secret into " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An authentication record's bytes, pending or not; empty when it is not here. */
+    public synchronized Optional<byte[]> authRecord(String recordId) {
+        try (PreparedStatement s = db.prepareStatement("SELECT bits FROM auth_keys WHERE record_id = ?")) {
+            s.setString(1, recordId);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Records usable for sending: every one, or (confirmedOnly) those not from a pending block. */
+    private static final String USABLE_RECORDS = "FROM auth_keys a WHERE (? = 0 OR a.block_id IS NULL OR NOT EXISTS "
+            + "(SELECT 1 FROM blocks b WHERE b.block_id = a.block_id AND b.pending = 1))";
+
+    /**
+     * Marks the first unused slot among {@code slotMask}'s in the oldest usable record used, in
+     * its own transaction (durable before this returns), and returns the record and slot.
+     */
+    public synchronized Optional<AuthKeys.Pad> takeAuthPad(long slotMask, boolean confirmedOnly) {
+        try (PreparedStatement s = db.prepareStatement("SELECT record_id, bits, used " + USABLE_RECORDS
+                + " AND (a.used & ?) != ? ORDER BY a.rowid LIMIT 1")) {
+            s.setInt(1, confirmedOnly ? 1 : 0);
+            s.setLong(2, slotMask);
+            s.setLong(3, slotMask);
+            String id;
+            byte[] bits;
+            long used;
+            try (ResultSet rs = s.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                id = rs.getString(1);
+                bits = rs.getBytes(2);
+                used = rs.getLong(3);
+            }
+            int slot = Long.numberOfTrailingZeros(slotMask & ~used);
+            try (PreparedStatement u = db.prepareStatement("UPDATE auth_keys SET used = used | ? WHERE record_id = ?")) {
+                u.setLong(1, 1L << slot);
+                u.setString(2, id);
+                u.executeUpdate();
+            }
+            return Optional.of(AuthKeys.Pad.of(id, slot, bits));
+        } catch (SQLException e) {
+            throw new KeyStoreException("cannot take an authentication pad in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Unused slots among {@code slotMask}'s over the usable records. */
+    public synchronized long authPadsLeft(long slotMask, boolean confirmedOnly) {
+        try (PreparedStatement s = db.prepareStatement("SELECT used " + USABLE_RECORDS + " AND (a.used & ?) != ?")) {
+            s.setInt(1, confirmedOnly ? 1 : 0);
+            s.setLong(2, slotMask);
+            s.setLong(3, slotMask);
+            long left = 0;
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    left += Long.bitCount(slotMask & ~rs.getLong(1));
+                }
+            }
+            return left;
+        } catch (SQLException e) {
+            throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The newest usable record, or empty when there is none. */
+    public synchronized Optional<String> newestAuthRecord(boolean confirmedOnly) {
+        try (PreparedStatement s = db.prepareStatement("SELECT record_id " + USABLE_RECORDS
+                + " ORDER BY a.rowid DESC LIMIT 1")) {
+            s.setInt(1, confirmedOnly ? 1 : 0);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
             }
         } catch (SQLException e) {
             throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);

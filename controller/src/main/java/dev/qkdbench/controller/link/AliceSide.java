@@ -586,7 +586,10 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             return out.setReason(fault).build();
         }
         int keySize = config.postprocessing().keySizeBits();
-        if (length <= 0 || KeyCutter.keyCount(length, keySize) == 0) {
+        boolean padsLow = r.getAuthLow()
+                || store.authPadsLeft(dev.qkdbench.controller.peer.AuthKeys.ALICE_PADS, false) < KeyCutter.PADS_LOW;
+        int heldBack = length <= 0 ? 0 : KeyCutter.heldBack(length, keySize, padsLow);
+        if (length <= 0 || KeyCutter.keyCount(length - heldBack, keySize) == 0) {
             blocks.remove(id);
             String reason = Estimation.REASON_NO_KEY + ": length " + length;
             ledger.record(b.audit.aborted(reason));
@@ -602,18 +605,21 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
             seedWords[seedWords.length - 1] &= (1L << (seedBits & 63)) - 1;
         }
         BitArray seed = BitArray.wrap(seedWords, seedBits);
-        int keys = KeyCutter.keyCount(length, keySize);
+        int keys = KeyCutter.keyCount(length - heldBack, keySize);
         b.keyIds = new ArrayList<>(keys);
         for (int i = 0; i < keys; i++) {
             b.keyIds.add(UUID.randomUUID().toString());
         }
         int outBits = (int) length;
-        b.finalKeys = CompletableFuture.supplyAsync(
-                () -> KeyCutter.cut(ToeplitzHash.hash(b.key, seed, outBits), keySize), amplifyExecutor);
+        b.finalKeys = CompletableFuture.supplyAsync(() -> {
+            BitArray amplified = ToeplitzHash.hash(b.key, seed, outBits);
+            b.authRecord = KeyCutter.authRecord(amplified, heldBack);
+            return KeyCutter.cut(amplified, heldBack, keySize);
+        }, amplifyExecutor);
         for (long w : seedWords) {
             out.addSeed(w);
         }
-        return out.addAllKeyIds(b.keyIds).setKeySizeBits(keySize).build();
+        return out.addAllKeyIds(b.keyIds).setKeySizeBits(keySize).setAuthRecordBits(heldBack).build();
     }
 
     /** Why the block may hold a device fault noticed after it closed, or null once the devices are confirmed. */
@@ -634,7 +640,7 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         blocks.remove(id);
         try {
             List<byte[]> keys = b.finalKeys.get();
-            store.storeBlock(id, b.keyIds, keys);
+            store.storeBlock(id, b.keyIds, keys, b.authRecord, false);
             ledger.record(b.audit.ok((long) keys.size() * config.postprocessing().keySizeBits()));
             return CommitResponse.newBuilder().setStored(true).build();
         } catch (InterruptedException e) {
@@ -693,6 +699,8 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         volatile long disclosedParities;
         volatile List<String> keyIds;
         volatile CompletableFuture<List<byte[]>> finalKeys;
+        /** The authentication record held back from the block's key, or null; set before finalKeys completes. */
+        volatile byte[] authRecord;
 
         AliceBlock(BitArray key, FiniteKeyEstimator.Bounds bounds, BlockAudit.Builder audit, long openEpoch,
                    long closedAtNanos) {

@@ -304,25 +304,31 @@ public final class BobSide implements AutoCloseable {
      * {@link #hello()}, before {@link #run()}.
      */
     public void resolveCommitsInDoubt() {
-        if (inDoubt == null || inDoubt.size() == 0) {
+        // The store's pending blocks include those of a process that ended mid-commit (a crash).
+        java.util.Set<String> ids = new java.util.TreeSet<>(store.pendingBlocks());
+        if (inDoubt != null) {
+            ids.addAll(inDoubt.ids());
+        }
+        if (ids.isEmpty()) {
             return;
         }
-        List<String> ids = inDoubt.ids();
         java.util.Set<String> stored = new java.util.HashSet<>(peer.call(PeerMessage.newBuilder()
                 .setBlockStatusRequest(BlockStatusRequest.newBuilder().addAllBlockIds(ids)), CALL_TIMEOUT)
                 .getBlockStatusResponse().getStoredBlockIdsList());
         for (String id : ids) {
-            CommitsInDoubt.Pending p = inDoubt.remove(id);
-            if (p == null) {
-                continue;
-            }
+            CommitsInDoubt.Pending p = inDoubt == null ? null : inDoubt.remove(id);
             if (stored.contains(id)) {
-                ledger.record(p.audit().ok(p.storedBits()));
+                store.confirmBlock(id);
+                if (p != null) {
+                    ledger.record(p.audit().ok(p.storedBits()));
+                }
                 log.info("block {}: Alice confirms she stored it; kept", id);
             } else {
                 store.deleteBlock(id);
-                ledger.record(p.audit().aborted("peer_lost: the link failed during the commit and Alice had not "
-                        + "stored the block"));
+                if (p != null) {
+                    ledger.record(p.audit().aborted("peer_lost: the link failed during the commit and Alice had not "
+                            + "stored the block"));
+                }
                 log.warn("block {}: Alice had not stored it; erased here too", id);
             }
         }
@@ -842,7 +848,8 @@ public final class BobSide implements AutoCloseable {
         long p1 = secureRandom.nextLong();
         long[] tag = PolynomialHash.tag2(b.key, p0, p1);
         VerifyRequest.Builder vr = VerifyRequest.newBuilder().setKey0(p0).setKey1(p1).setTag0(tag[0]).setTag1(tag[1])
-                .setLambdaEc(lambda);
+                .setLambdaEc(lambda)
+                .setAuthLow(store.authPadsLeft(dev.qkdbench.controller.peer.AuthKeys.BOB_PADS, true) < KeyCutter.PADS_LOW);
         for (long e : mx) {
             vr.addMX(e);
         }
@@ -874,11 +881,14 @@ public final class BobSide implements AutoCloseable {
             return;
         }
         int keySize = config.postprocessing().keySizeBits();
-        int keys = KeyCutter.keyCount(length, keySize);
+        int heldBack = v.getAuthRecordBits();
+        int keys = KeyCutter.keyCount(length - heldBack, keySize);
         int seedBits = (int) (n + length - 1);
-        if (v.getSeedCount() != (seedBits + 63) >>> 6 || v.getKeyIdsCount() != keys || v.getKeySizeBits() != keySize) {
+        if (v.getSeedCount() != (seedBits + 63) >>> 6 || v.getKeyIdsCount() != keys || v.getKeySizeBits() != keySize
+                || (heldBack != 0 && heldBack != KeyCutter.RECORD_BITS) || keys == 0) {
             abortBlock(b.audit, "bad_amplification_message: " + v.getSeedCount() + " seed words, "
-                    + v.getKeyIdsCount() + " key IDs for " + keys + " keys of " + v.getKeySizeBits() + " bits");
+                    + v.getKeyIdsCount() + " key IDs for " + keys + " keys of " + v.getKeySizeBits() + " bits, "
+                    + heldBack + " bits held back");
             return;
         }
         BitArray toeplitzSeed = BitArray.wrap(v.getSeedList().stream().mapToLong(Long::longValue).toArray(), seedBits);
@@ -889,7 +899,7 @@ public final class BobSide implements AutoCloseable {
         try {
             amplifier.execute(() -> {
                 try {
-                    amplifyAndStore(b, v.getKeyIdsList(), toeplitzSeed, (int) length, summary);
+                    amplifyAndStore(b, v.getKeyIdsList(), toeplitzSeed, (int) length, heldBack, summary);
                 } catch (RuntimeException e) {
                     log.warn("block {} failed: {}", id, e.toString());
                     abortBlock(b.audit, "failed: " + e.getMessage());
@@ -904,16 +914,20 @@ public final class BobSide implements AutoCloseable {
     }
 
     /** Toeplitz hashing, then both stores; on the amplifier thread. */
-    private void amplifyAndStore(BobBlock b, List<String> keyIds, BitArray toeplitzSeed, int length, String summary) {
+    private void amplifyAndStore(BobBlock b, List<String> keyIds, BitArray toeplitzSeed, int length, int heldBack,
+                                 String summary) {
         String id = b.audit.id();
         int keySize = config.postprocessing().keySizeBits();
         long amplifyFrom = System.nanoTime();
-        List<byte[]> finalKeys = KeyCutter.cut(ToeplitzHash.hash(b.key, toeplitzSeed, length), keySize);
+        BitArray amplified = ToeplitzHash.hash(b.key, toeplitzSeed, length);
+        List<byte[]> finalKeys = KeyCutter.cut(amplified, heldBack, keySize);
         long amplifiedAt = System.nanoTime();
         if (faults.divergeAfterVerification().test(b.seq)) {
             finalKeys.get(0)[0] ^= 1;
         }
-        store.storeBlock(id, keyIds, finalKeys);
+        // Pending until Alice confirms hers: a crash or a dropped link in between leaves it for the
+        // next session to settle (resolveCommitsInDoubt), never a key only one side holds.
+        store.storeBlock(id, keyIds, finalKeys, KeyCutter.authRecord(amplified, heldBack), true);
         long storedBits = (long) finalKeys.size() * keySize;
         boolean aliceStored;
         try {
@@ -934,6 +948,7 @@ public final class BobSide implements AutoCloseable {
             ledger.record(b.audit.aborted("store_failed: Alice could not store the block"));
             return;
         }
+        store.confirmBlock(id);
         ledger.record(b.audit.ok(storedBits));
         stats.finalKeyBits.addAndGet(length);
         log.info("block {}: {}, amplification {} ms)", id, summary, (amplifiedAt - amplifyFrom) / 1_000_000);

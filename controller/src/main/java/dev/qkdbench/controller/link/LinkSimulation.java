@@ -7,6 +7,7 @@ import dev.qkdbench.config.SideConfig;
 import dev.qkdbench.controller.compensation.PolarizationCompensator;
 import dev.qkdbench.controller.daemon.DeviceSupervisor;
 import dev.qkdbench.controller.keys.KeyStore;
+import dev.qkdbench.controller.keys.StoreAuthKeys;
 import dev.qkdbench.controller.peer.PeerClient;
 import dev.qkdbench.controller.peer.PeerServer;
 import dev.qkdbench.drivers.ChoiceSource;
@@ -115,12 +116,15 @@ public final class LinkSimulation {
             List<Device> aliceDevices = List.copyOf(opened);
             SideDevices.Bob bobOpened = SideDevices.openBob(bob, registry, opened);
             List<Device> bobDevices = opened.subList(aliceDevices.size(), opened.size());
+            StoreAuthKeys.shareFreshSecret(aliceStore, bobStore);
             try (DeviceSupervisor aliceSupervisor = new DeviceSupervisor("alice", aliceDevices, alice.supervision());
                  DeviceSupervisor bobSupervisor = new DeviceSupervisor("bob", List.copyOf(bobDevices),
                          bob.supervision());
                  AliceSide aliceSide = new AliceSide(alice, choices, aliceStore, aliceSupervisor);
-                 PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), aliceSide);
-                 PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE);
+                 PeerServer server = PeerServer.bind(alice.peer().host(), alice.peer().port(), aliceSide,
+                         new StoreAuthKeys(aliceStore, true));
+                 PeerClient client = PeerClient.connect(alice.peer().host(), server.port(), PEER_DEADLINE,
+                         new StoreAuthKeys(bobStore, false));
                  BobSide bobSide = new BobSide(bob, bobOpened.tagger(), bobOpened.detectors(), bobOpened.polarization(),
                          client, bobStore, bench,
                          bobSupervisor, stats, options.faults())) {

@@ -41,11 +41,13 @@ public final class PeerClient implements AutoCloseable {
     }
 
     /**
-     * Connects to {@code host:port}, retrying until {@code deadline} has passed.
+     * Connects to {@code host:port}, retrying until {@code deadline} has passed, and authenticates
+     * the link with {@code keys} ({@link LinkAuthenticator}) before returning.
      *
-     * @throws PeerException naming the address when no connection could be made in time
+     * @throws PeerException naming the address when no connection could be made in time, or at
+     *                       once when the handshake failed (e.g. the sides hold different secrets)
      */
-    public static PeerClient connect(String host, int port, Duration deadline) {
+    public static PeerClient connect(String host, int port, Duration deadline, AuthKeys keys) {
         String address = host + ":" + port;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Map<Long, CompletableFuture<PeerMessage>> pending = new ConcurrentHashMap<>();
@@ -57,7 +59,7 @@ public final class PeerClient implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel c) {
-                        PeerCodec.install(c.pipeline());
+                        PeerCodec.install(c.pipeline(), new LinkAuthenticator(LinkAuthenticator.Role.BOB, keys));
                         c.pipeline().addLast("responses", new ResponseHandler(pending, address));
                     }
                 });
@@ -65,11 +67,29 @@ public final class PeerClient implements AutoCloseable {
         long backoffMs = 50;
         Throwable last = null;
         while (true) {
+            Channel ch = null;
             try {
-                Channel ch = b.connect(host, port).sync().channel();
-                return new PeerClient(group, ch, pending, address);
+                ch = b.connect(host, port).sync().channel();
             } catch (Exception e) {
                 last = e;
+            }
+            if (ch != null) {
+                try {
+                    ch.pipeline().get(LinkAuthenticator.class).established()
+                            .get(LinkAuthenticator.HANDSHAKE_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS);
+                    return new PeerClient(group, ch, pending, address);
+                } catch (ExecutionException e) {
+                    ch.close();
+                    group.shutdownGracefully();
+                    throw new PeerException("peer " + address + ": " + e.getCause().getMessage(), e.getCause());
+                } catch (TimeoutException | InterruptedException e) {
+                    ch.close();
+                    group.shutdownGracefully();
+                    if (e instanceof InterruptedException) {
+                        Thread.currentThread().interrupt();
+                    }
+                    throw new PeerException("peer " + address + ": no authenticated handshake", e);
+                }
             }
             if (System.nanoTime() + backoffMs * 1_000_000 > end) {
                 group.shutdownGracefully();

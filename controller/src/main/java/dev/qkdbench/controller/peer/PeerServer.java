@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Alice's end of the peer link: listens, and answers every request through a {@link PeerRequestHandler}.
- * One peer session at a time: a new connection replaces the one before (a reconnecting Bob whose
+ * One peer session at a time: a new authenticated connection replaces the one before (a reconnecting Bob whose
  * old connection Alice has not yet seen close), and the handler hears of a disconnect only for the
  * connection that is the session, so a late close of a replaced connection cannot end a newer session.
  */
@@ -37,11 +37,12 @@ public final class PeerServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code host:port} (port 0 picks a free port).
+     * Binds {@code host:port} (port 0 picks a free port); every connection is authenticated with
+     * {@code keys} ({@link LinkAuthenticator}) before it may become the session.
      *
      * @throws PeerException naming the address when it cannot be bound
      */
-    public static PeerServer bind(String host, int port, PeerRequestHandler handler) {
+    public static PeerServer bind(String host, int port, PeerRequestHandler handler, AuthKeys keys) {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         AtomicReference<Channel> session = new AtomicReference<>();
         try {
@@ -52,7 +53,7 @@ public final class PeerServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel c) {
-                            PeerCodec.install(c.pipeline());
+                            PeerCodec.install(c.pipeline(), new LinkAuthenticator(LinkAuthenticator.Role.ALICE, keys));
                             c.pipeline().addLast("dispatch", new Dispatcher(handler, session));
                         }
                     })
@@ -83,15 +84,19 @@ public final class PeerServer implements AutoCloseable {
             this.session = session;
         }
 
+        /** Only an authenticated connection becomes the session; a stranger cannot push Bob out. */
         @Override
-        public void channelActive(ChannelHandlerContext ctx) {
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+            if (event != LinkAuthenticator.ESTABLISHED) {
+                ctx.fireUserEventTriggered(event);
+                return;
+            }
             Channel previous = session.getAndSet(ctx.channel());
             if (previous != null && previous.isActive()) {
                 log.warn("peer connection from {} replaces the one from {}", ctx.channel().remoteAddress(),
                         previous.remoteAddress());
                 previous.close();
             }
-            ctx.fireChannelActive();
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.qkdbench.controller.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -81,6 +82,52 @@ class SideDaemonTest {
             List<String> sessions = bob.recentBlocks(1000).stream().filter(BlockAudit::ok).map(BlockAudit::id)
                     .map(id -> id.substring(0, id.indexOf("-b-"))).distinct().toList();
             assertTrue(sessions.size() >= 2, "blocks from two sessions: " + sessions);
+        }
+    }
+
+    /**
+     * A man in the middle flips a bit in, drops, reorders or replays one peer message, towards
+     * Alice and towards Bob: each time the session ends (at once, or at the next checkpoint's tag),
+     * its blocks abort on both sides, Bob reconnects, and key production resumes. No aborted
+     * block left a key in either store, and the stores agree.
+     */
+    @Test
+    void everyTamperingOfThePeerLinkAbortsItsBlocksAndStoresNothingOfThem() throws Exception {
+        startLink();
+        await("key before the attacks", () -> bob.status().blocksOk() > 0);
+        long failuresBefore = dev.qkdbench.controller.peer.LinkAuthenticator.failures();
+        int attacks = 0;
+        for (Tamper t : Tamper.values()) {
+            for (boolean towardsAlice : new boolean[] {true, false}) {
+                long sessions = bob.status().peer().reconnectsTotal();
+                proxy.arm(t, towardsAlice);
+                attacks++;
+                int expected = attacks;
+                await(t + (towardsAlice ? " towards Alice" : " towards Bob") + " carried out",
+                        () -> proxy.tampered() == expected);
+                await("a new session after " + t, () -> bob.status().peer().reconnectsTotal() > sessions
+                        && bob.status().peer().connected());
+                long ok = bob.status().blocksOk();
+                await("key again after " + t, () -> bob.status().blocksOk() > ok);
+            }
+        }
+        assertTrue(dev.qkdbench.controller.peer.LinkAuthenticator.failures() - failuresBefore >= attacks / 2,
+                "the authenticator caught the tampering");
+
+        bob.shutdown();
+        alice.shutdown();
+        java.util.Set<String> aborted = new java.util.HashSet<>();
+        for (SideDaemon d : List.of(alice, bob)) {
+            d.recentBlocks(1000).stream().filter(b -> !b.ok()).map(BlockAudit::id).forEach(aborted::add);
+        }
+        assertTrue(aborted.size() > 0, "the attacks aborted blocks");
+        try (KeyStore a = KeyStore.open(dir.resolve("alice-keys.db"));
+             KeyStore b = KeyStore.open(dir.resolve("bob-keys.db"))) {
+            assertEquals(a.list(), b.list(), "the stores agree after the attacks");
+            for (KeyStore.StoredKey k : a.list()) {
+                assertFalse(aborted.contains(k.blockId()), "key of aborted block " + k.blockId() + " stored");
+            }
+            assertEquals(List.of(), b.pendingBlocks(), "nothing left in doubt at Bob");
         }
     }
 
@@ -184,6 +231,7 @@ class SideDaemonTest {
                 .replace("port = 7381", "port = 0");
         Path file = dir.resolve(name + ".toml");
         Files.writeString(file, text);
+        dev.qkdbench.controller.peer.MemoryAuthKeys.writeSecret(dir, 21);
         SideConfig c = ConfigLoader.loadSide(file);
         assertEquals(0, c.http().port(), "HTTP stays off in this test");
         return c;
@@ -200,11 +248,22 @@ class SideDaemonTest {
         }
     }
 
-    /** A loopback TCP proxy to one port that can close every connection it carries at once. */
+    /** What the man in the middle does to the next frame of a direction. */
+    enum Tamper { FLIP, DROP, REORDER, REPLAY }
+
+    /**
+     * A loopback TCP proxy to one port, reading the peer link's frames (a 4-byte length, then the
+     * message): it can close every connection at once, or, as a man in the middle, flip a bit in,
+     * drop, reorder or replay the next frame going one way.
+     */
     private static final class DroppingProxy implements AutoCloseable {
         private final ServerSocket server;
         private final int target;
         private final List<Socket> open = new CopyOnWriteArrayList<>();
+        /** The next tampering of frames towards Alice [0] and towards Bob [1], or null. */
+        private final java.util.concurrent.atomic.AtomicReferenceArray<Tamper> armed =
+                new java.util.concurrent.atomic.AtomicReferenceArray<>(2);
+        private final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
 
         DroppingProxy(int target) throws IOException {
             this.target = target;
@@ -218,6 +277,16 @@ class SideDaemonTest {
             return server.getLocalPort();
         }
 
+        /** Tampers with the next frame of at least 16 bytes towards Alice (or Bob). */
+        void arm(Tamper t, boolean towardsAlice) {
+            armed.set(towardsAlice ? 0 : 1, t);
+        }
+
+        /** How many tamperings were carried out. */
+        int tampered() {
+            return done.get();
+        }
+
         private void accept() {
             try {
                 while (true) {
@@ -225,21 +294,44 @@ class SideDaemonTest {
                     Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
                     open.add(in);
                     open.add(out);
-                    pump(in, out);
-                    pump(out, in);
+                    pump(in, out, 0);
+                    pump(out, in, 1);
                 }
             } catch (IOException e) {
                 // closed
             }
         }
 
-        private void pump(Socket from, Socket to) {
+        private void pump(Socket from, Socket to, int direction) {
             Thread t = new Thread(() -> {
-                byte[] buf = new byte[1 << 16];
-                try (InputStream i = from.getInputStream(); OutputStream o = to.getOutputStream()) {
-                    int n;
-                    while ((n = i.read(buf)) >= 0) {
-                        o.write(buf, 0, n);
+                try (java.io.DataInputStream i = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                        from.getInputStream())); OutputStream o = to.getOutputStream()) {
+                    byte[] held = null;
+                    while (true) {
+                        byte[] frame = new byte[i.readInt()];
+                        i.readFully(frame);
+                        Tamper t0 = frame.length >= 16 ? armed.getAndSet(direction, null) : null;
+                        if (t0 != null) {
+                            done.incrementAndGet();
+                        }
+                        if (t0 == Tamper.DROP) {
+                            continue;
+                        }
+                        if (t0 == Tamper.REORDER) {
+                            held = frame;
+                            continue;
+                        }
+                        if (t0 == Tamper.FLIP) {
+                            frame[frame.length / 2] ^= 0x10;
+                        }
+                        send(o, frame);
+                        if (t0 == Tamper.REPLAY) {
+                            send(o, frame);
+                        }
+                        if (held != null) {
+                            send(o, held);
+                            held = null;
+                        }
                     }
                 } catch (IOException e) {
                     // the connection was dropped
@@ -250,6 +342,13 @@ class SideDaemonTest {
             }, "proxy-pump");
             t.setDaemon(true);
             t.start();
+        }
+
+        private static void send(OutputStream o, byte[] frame) throws IOException {
+            byte[] out = new byte[4 + frame.length];
+            java.nio.ByteBuffer.wrap(out).putInt(frame.length).put(frame);
+            o.write(out);
+            o.flush();
         }
 
         void dropAll() {

@@ -183,6 +183,7 @@ class TwoDaemonsEndToEndTest {
                 .replace("port = 7381", "port = 0")
                 .replace("peer_connect_deadline = \"60s\"", "peer_connect_deadline = \"1s\"")
                 .replace("path = \"bob-keys.db\"", "path = \"" + dir.resolve("bob-keys.db") + "\""));
+        dev.qkdbench.controller.peer.MemoryAuthKeys.writeSecret(dir, 23);
         Process bob = launch("bob", Map.of(), "daemon", "--config", bobToml.toString());
         assertTrue(bob.waitFor(60, TimeUnit.SECONDS), "bob did not give up");
         assertEquals(3, bob.exitValue(), log("bob"));
@@ -216,6 +217,7 @@ class TwoDaemonsEndToEndTest {
                 "the example " + side + ".toml changed shape; adapt this test");
         Path file = dir.resolve(side + ".toml");
         Files.writeString(file, text);
+        dev.qkdbench.controller.peer.MemoryAuthKeys.writeSecret(dir, 22);
         return file;
     }
 

@@ -37,6 +37,7 @@ class PeerKeyAssignmentsTest {
     @BeforeEach
     void link() {
         stores = new TwoKeyStores(dir, 40, 256);
+        dev.qkdbench.controller.peer.MemoryAuthKeys[] keys = dev.qkdbench.controller.peer.MemoryAuthKeys.pair(2, 8);
         server = PeerServer.bind("127.0.0.1", 0, new PeerRequestHandler() {
             @Override
             public Executor executorFor(PeerMessage request) {
@@ -47,8 +48,8 @@ class PeerKeyAssignmentsTest {
             public PeerMessage.Builder handle(PeerMessage request) {
                 return PeerKeyAssignments.answer(request, stores.authority);
             }
-        });
-        client.set(PeerClient.connect("127.0.0.1", server.port(), Duration.ofSeconds(5)));
+        }, keys[0]);
+        client.set(PeerClient.connect("127.0.0.1", server.port(), Duration.ofSeconds(5), keys[1]));
         remote = PeerKeyAssignments.remote(client::get);
     }
 

@@ -40,10 +40,11 @@ class PeerServerTest {
     @Test
     void aNewConnectionReplacesTheSessionAndOnlyTheSessionsCloseIsReported() throws InterruptedException {
         Counting handler = new Counting();
-        try (PeerServer server = PeerServer.bind("127.0.0.1", 0, handler)) {
-            PeerClient first = PeerClient.connect("127.0.0.1", server.port(), DEADLINE);
+        MemoryAuthKeys[] keys = MemoryAuthKeys.pair(1, 4);
+        try (PeerServer server = PeerServer.bind("127.0.0.1", 0, handler, keys[0])) {
+            PeerClient first = PeerClient.connect("127.0.0.1", server.port(), DEADLINE, keys[1]);
             first.call(PeerMessage.newBuilder().setEndOfRun(EndOfRun.getDefaultInstance()), DEADLINE);
-            PeerClient second = PeerClient.connect("127.0.0.1", server.port(), DEADLINE);
+            PeerClient second = PeerClient.connect("127.0.0.1", server.port(), DEADLINE, keys[1]);
             second.call(PeerMessage.newBuilder().setEndOfRun(EndOfRun.getDefaultInstance()), DEADLINE);
             await("the first connection closed by the server", () -> !first.isConnected());
             // The replaced connection's close did not end the session the second one holds.
