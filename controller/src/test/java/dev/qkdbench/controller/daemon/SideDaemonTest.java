@@ -63,7 +63,8 @@ class SideDaemonTest {
     @Test
     void bobReconnectsAfterTheLinkDropsAndKeyProductionResumes() throws Exception {
         startLink();
-        await("key before the drop", () -> bob.status().keyStore().keys() > 0 && alice.status().keyStore().keys() > 0);
+        // Bob counts a block ok once Alice confirmed it; his keys are in his store (pending) before.
+        await("key before the drop", () -> bob.status().blocksOk() > 0 && alice.status().keyStore().keys() > 0);
         long okBefore = bob.status().blocksOk();
         proxy.dropAll();
         await("Bob reconnected", () -> bob.status().peer().reconnectsTotal() >= 1 && bob.status().peer().connected());
@@ -264,6 +265,12 @@ class SideDaemonTest {
         private final java.util.concurrent.atomic.AtomicReferenceArray<Tamper> armed =
                 new java.util.concurrent.atomic.AtomicReferenceArray<>(2);
         private final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "proxy-timer");
+                    t.setDaemon(true);
+                    return t;
+                });
 
         DroppingProxy(int target) throws IOException {
             this.target = target;
@@ -306,31 +313,42 @@ class SideDaemonTest {
             Thread t = new Thread(() -> {
                 try (java.io.DataInputStream i = new java.io.DataInputStream(new java.io.BufferedInputStream(
                         from.getInputStream())); OutputStream o = to.getOutputStream()) {
-                    byte[] held = null;
+                    java.util.concurrent.atomic.AtomicReference<byte[]> held = new java.util.concurrent.atomic.AtomicReference<>();
                     while (true) {
                         byte[] frame = new byte[i.readInt()];
                         i.readFully(frame);
                         Tamper t0 = frame.length >= 16 ? armed.getAndSet(direction, null) : null;
-                        if (t0 != null) {
-                            done.incrementAndGet();
-                        }
-                        if (t0 == Tamper.DROP) {
-                            continue;
-                        }
-                        if (t0 == Tamper.REORDER) {
-                            held = frame;
-                            continue;
-                        }
-                        if (t0 == Tamper.FLIP) {
-                            frame[frame.length / 2] ^= 0x10;
-                        }
-                        send(o, frame);
-                        if (t0 == Tamper.REPLAY) {
+                        synchronized (o) {
+                            byte[] before = held.getAndSet(null);
+                            if (t0 == Tamper.REORDER) {
+                                // Held until the next frame overtakes it; if none comes within 300 ms
+                                // (the sender waits for an answer), it goes on unchanged and the
+                                // attack waits for a busier moment.
+                                if (before != null) {
+                                    send(o, before);
+                                }
+                                held.set(frame);
+                                timer.schedule(() -> release(o, held, frame, direction), 300,
+                                        java.util.concurrent.TimeUnit.MILLISECONDS);
+                                continue;
+                            }
+                            if (t0 != null) {
+                                done.incrementAndGet();
+                            }
+                            if (t0 == Tamper.DROP) {
+                                continue;
+                            }
+                            if (t0 == Tamper.FLIP) {
+                                frame[frame.length / 2] ^= 0x10;
+                            }
                             send(o, frame);
-                        }
-                        if (held != null) {
-                            send(o, held);
-                            held = null;
+                            if (t0 == Tamper.REPLAY) {
+                                send(o, frame);
+                            }
+                            if (before != null) {
+                                done.incrementAndGet();
+                                send(o, before);
+                            }
                         }
                     }
                 } catch (IOException e) {
@@ -342,6 +360,20 @@ class SideDaemonTest {
             }, "proxy-pump");
             t.setDaemon(true);
             t.start();
+        }
+
+        private void release(OutputStream o, java.util.concurrent.atomic.AtomicReference<byte[]> held, byte[] frame,
+                             int direction) {
+            synchronized (o) {
+                if (held.compareAndSet(frame, null)) {
+                    try {
+                        send(o, frame);
+                    } catch (IOException e) {
+                        return;
+                    }
+                    armed.compareAndSet(direction, null, Tamper.REORDER);
+                }
+            }
         }
 
         private static void send(OutputStream o, byte[] frame) throws IOException {
@@ -370,6 +402,7 @@ class SideDaemonTest {
         public void close() throws IOException {
             server.close();
             dropAll();
+            timer.shutdownNow();
         }
     }
 }
