@@ -19,6 +19,9 @@ import java.util.List;
  * @param jitterPs                 Gaussian RMS timing jitter of a detection
  * @param fibreDelayPsPerKm        group delay of the fibre
  * @param eveInterceptFraction     fraction of pulses an intercept–resend eavesdropper measures (0: none)
+ * @param evePnsFraction           fraction of pulses a photon-number-splitting eavesdropper attacks (0: none):
+ *                                 she keeps one photon of each multi-photon pulse and blocks single
+ *                                 photons so that Bob's signal click rate stays as without her
  * @param extraDelayPs             delay added to the fibre's: electronics, and where Bob's tagger
  *                                 clock happens to start (any value, up to seconds)
  * @param sourceJitterPs           Gaussian RMS jitter of Alice's pulse emission
@@ -32,9 +35,10 @@ import java.util.List;
 public record BenchConfig(double distanceKm, double fibreLossDbPerKm, double extraLossDb, double receiverEfficiency,
                           double darkCountProbability, double afterpulseProbability, double afterpulseDecayNs,
                           double misalignment, double deadTimeNs, double jitterPs, double fibreDelayPsPerKm,
-                          double eveInterceptFraction, double extraDelayPs, double sourceJitterPs,
-                          double taggerJitterPs, double taggerFrequencyOffsetPpm, double taggerDriftPpmPerS,
-                          double polarizationDriftRadPerS, boolean syncChannel, List<BenchFault> faults) {
+                          double eveInterceptFraction, double evePnsFraction, double extraDelayPs,
+                          double sourceJitterPs, double taggerJitterPs, double taggerFrequencyOffsetPpm,
+                          double taggerDriftPpmPerS, double polarizationDriftRadPerS, boolean syncChannel,
+                          List<BenchFault> faults) {
     /** The tagger channel of the sync pulses when {@link #syncChannel()} is on. */
     public static final int SYNC_CHANNEL = 4;
 
@@ -49,7 +53,7 @@ public record BenchConfig(double distanceKm, double fibreLossDbPerKm, double ext
                        double eveInterceptFraction) {
         this(distanceKm, fibreLossDbPerKm, extraLossDb, receiverEfficiency, darkCountProbability,
                 afterpulseProbability, afterpulseDecayNs, misalignment, deadTimeNs, jitterPs, fibreDelayPsPerKm,
-                eveInterceptFraction, 0, 0, 0, 0, 0, 0, false, List.of());
+                eveInterceptFraction, 0, 0, 0, 0, 0, 0, 0, false, List.of());
     }
 
     /** The default bench of DESIGN §7. */
@@ -70,22 +74,34 @@ public record BenchConfig(double distanceKm, double fibreLossDbPerKm, double ext
     public BenchConfig withDistanceKm(double km) {
         return new BenchConfig(km, fibreLossDbPerKm, extraLossDb, receiverEfficiency, darkCountProbability,
                 afterpulseProbability, afterpulseDecayNs, misalignment, deadTimeNs, jitterPs, fibreDelayPsPerKm,
-                eveInterceptFraction, extraDelayPs, sourceJitterPs, taggerJitterPs, taggerFrequencyOffsetPpm,
-                taggerDriftPpmPerS, polarizationDriftRadPerS, syncChannel, faults);
+                eveInterceptFraction, evePnsFraction, extraDelayPs, sourceJitterPs, taggerJitterPs,
+                taggerFrequencyOffsetPpm, taggerDriftPpmPerS, polarizationDriftRadPerS, syncChannel, faults);
     }
 
     public BenchConfig withEveInterceptFraction(double fraction) {
         return new BenchConfig(distanceKm, fibreLossDbPerKm, extraLossDb, receiverEfficiency, darkCountProbability,
                 afterpulseProbability, afterpulseDecayNs, misalignment, deadTimeNs, jitterPs, fibreDelayPsPerKm,
-                fraction, extraDelayPs, sourceJitterPs, taggerJitterPs, taggerFrequencyOffsetPpm,
+                fraction, evePnsFraction, extraDelayPs, sourceJitterPs, taggerJitterPs, taggerFrequencyOffsetPpm,
                 taggerDriftPpmPerS, polarizationDriftRadPerS, syncChannel, faults);
+    }
+
+    public BenchConfig withEvePnsFraction(double fraction) {
+        return new BenchConfig(distanceKm, fibreLossDbPerKm, extraLossDb, receiverEfficiency, darkCountProbability,
+                afterpulseProbability, afterpulseDecayNs, misalignment, deadTimeNs, jitterPs, fibreDelayPsPerKm,
+                eveInterceptFraction, fraction, extraDelayPs, sourceJitterPs, taggerJitterPs, taggerFrequencyOffsetPpm,
+                taggerDriftPpmPerS, polarizationDriftRadPerS, syncChannel, faults);
+    }
+
+    /** Whether an eavesdropper of either kind acts on the fibre. */
+    public boolean hasEavesdropper() {
+        return eveInterceptFraction > 0 || evePnsFraction > 0;
     }
 
     /** The same bench with dark counts, afterpulsing, misalignment and dead time as given. */
     public BenchConfig withDetectorImperfections(double pDc, double pAp, double eMis, double deadNs) {
         return new BenchConfig(distanceKm, fibreLossDbPerKm, extraLossDb, receiverEfficiency, pDc, pAp,
-                afterpulseDecayNs, eMis, deadNs, jitterPs, fibreDelayPsPerKm, eveInterceptFraction, extraDelayPs,
-                sourceJitterPs, taggerJitterPs, taggerFrequencyOffsetPpm, taggerDriftPpmPerS,
+                afterpulseDecayNs, eMis, deadNs, jitterPs, fibreDelayPsPerKm, eveInterceptFraction, evePnsFraction,
+                extraDelayPs, sourceJitterPs, taggerJitterPs, taggerFrequencyOffsetPpm, taggerDriftPpmPerS,
                 polarizationDriftRadPerS, syncChannel, faults);
     }
 
@@ -94,7 +110,7 @@ public record BenchConfig(double distanceKm, double fibreLossDbPerKm, double ext
                                     double polarizationRadPerS, boolean sync, List<BenchFault> injected) {
         return new BenchConfig(distanceKm, fibreLossDbPerKm, extraLossDb, receiverEfficiency, darkCountProbability,
                 afterpulseProbability, afterpulseDecayNs, misalignment, deadTimeNs, jitterPs, fibreDelayPsPerKm,
-                eveInterceptFraction, delayPs, sourceJitterPs, taggerJitterPs, freqOffsetPpm, driftPpmPerS,
-                polarizationRadPerS, sync, injected);
+                eveInterceptFraction, evePnsFraction, delayPs, sourceJitterPs, taggerJitterPs, freqOffsetPpm,
+                driftPpmPerS, polarizationRadPerS, sync, injected);
     }
 }

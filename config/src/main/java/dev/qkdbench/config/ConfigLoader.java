@@ -357,9 +357,9 @@ public final class ConfigLoader {
     private static BenchConfig readBench(ConfigTable t) {
         t.allowOnly("distance_km", "fibre_loss_db_per_km", "extra_loss_db", "receiver_efficiency",
                 "dark_count_probability", "afterpulse_probability", "afterpulse_decay_ns", "misalignment",
-                "dead_time_ns", "jitter_ps", "fibre_delay_ps_per_km", "eve_intercept_fraction", "extra_delay_ps",
-                "source_jitter_ps", "tagger_jitter_ps", "tagger_frequency_offset_ppm", "tagger_drift_ppm_per_s",
-                "polarization_drift_rad_per_s", "sync_channel", "faults");
+                "dead_time_ns", "jitter_ps", "fibre_delay_ps_per_km", "eve_intercept_fraction", "eve_pns_fraction",
+                "extra_delay_ps", "source_jitter_ps", "tagger_jitter_ps", "tagger_frequency_offset_ppm",
+                "tagger_drift_ppm_per_s", "polarization_drift_rad_per_s", "sync_channel", "faults");
         BenchConfig d = BenchConfig.defaults();
         Range nonNegative = Range.atLeast(0);
         Range probability = Range.closedOpen(0, 1);
@@ -381,6 +381,7 @@ public final class ConfigLoader {
                 t.number("fibre_delay_ps_per_km", "a group delay in ps/km", nonNegative, d.fibreDelayPsPerKm()),
                 t.number("eve_intercept_fraction", "a fraction of pulses", Range.closed(0, 1),
                         d.eveInterceptFraction()),
+                t.number("eve_pns_fraction", "a fraction of pulses", Range.closed(0, 1), d.evePnsFraction()),
                 t.number("extra_delay_ps", "a delay in ps", Range.closed(0, 1e14), d.extraDelayPs()),
                 t.number("source_jitter_ps", "an RMS jitter in ps", nonNegative, d.sourceJitterPs()),
                 t.number("tagger_jitter_ps", "an RMS jitter in ps", nonNegative, d.taggerJitterPs()),

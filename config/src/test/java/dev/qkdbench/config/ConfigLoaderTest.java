@@ -114,11 +114,13 @@ class ConfigLoaderTest {
                 jitter_ps = 30
                 fibre_delay_ps_per_km = 4.89e6
                 eve_intercept_fraction = 0.5
+                eve_pns_fraction = 0.25
                 [simulation]
                 duration = "1m30s"
                 seed = -42
                 """, "", "")));
-        assertEquals(new BenchConfig(50, 0.18, 1.5, 1, 1e-6, 0, 20, 0.01, 10, 30, 4.89e6, 0.5), link.bench());
+        assertEquals(new BenchConfig(50, 0.18, 1.5, 1, 1e-6, 0, 20, 0.01, 10, 30, 4.89e6, 0.5).withEvePnsFraction(0.25),
+                link.bench());
         assertEquals(new SimulationConfig(Duration.ofSeconds(90), -42L), link.simulation());
     }
 

@@ -117,7 +117,7 @@ class ExamplesTest {
         int bench = text.indexOf("[bench]");
         int alice = text.indexOf("[alice]");
         String uncommented = text.substring(bench, alice).replaceAll("(?m)^# ([a-z_]+ = )", "$1");
-        assertEquals(19, uncommented.lines().filter(l -> l.matches("[a-z_]+ = .*")).count(), uncommented);
+        assertEquals(20, uncommented.lines().filter(l -> l.matches("[a-z_]+ = .*")).count(), uncommented);
         Path file = Files.writeString(dir.resolve("uncommented.toml"),
                 text.substring(0, bench) + uncommented + text.substring(alice));
         assertEquals(BenchConfig.defaults(), ConfigLoader.loadLink(file).bench());

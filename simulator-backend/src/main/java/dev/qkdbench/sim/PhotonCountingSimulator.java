@@ -16,14 +16,14 @@ import dev.qkdbench.protocol.SyncMarker;
  * its next event:
  * <ul>
  *   <li><b>photon candidates</b>: a slot is a candidate with probability
- *       {@code p_max = 1 − exp(−η_sys·μ_max)}, the chance that at least one photon would arrive
- *       if the pulse had the highest intensity (geometric gaps). At a candidate, Alice's choice
- *       ({@link AliceChoices}: the frame marker, or a hash of the slot) gives the class k, and the
- *       candidate is kept with probability {@code (1 − exp(−η_sys·μ_k)) / p_max}. This is exact
- *       thinning: a slot of class k ends up with at least one arriving photon with probability
- *       {@code 1 − exp(−η_sys·μ_k)}, as Poisson(μ_k) photons each surviving with η_sys (binomial
- *       thinning of a Poisson number is Poisson(η_sys·μ_k)). The number that arrives is then drawn
- *       from the zero-truncated Poisson(η_sys·μ_k);</li>
+ *       {@code p_max = max_k a_k}, {@code a_k} the probability that at least one photon of a pulse
+ *       of class k reaches Bob's detectors: {@code a_k = 1 − exp(−η_sys·μ_k)} on an honest fibre
+ *       (geometric gaps). At a candidate, Alice's choice ({@link AliceChoices}: the frame marker, or
+ *       a hash of the slot) gives the class k, and the candidate is kept with probability
+ *       {@code a_k / p_max}. This is exact thinning: a slot of class k ends up with at least one
+ *       arriving photon with probability a_k, as Poisson(μ_k) photons each surviving with η_sys
+ *       (binomial thinning of a Poisson number is Poisson(η_sys·μ_k)). The number that arrives is
+ *       then drawn from the zero-truncated Poisson(η_sys·μ_k);</li>
  *   <li><b>dark counts</b>: four independent geometric gap streams with probability p_dc per
  *       detector per gate;</li>
  *   <li><b>afterpulses</b>: scheduled by earlier clicks, kept in a min-heap;</li>
@@ -46,6 +46,27 @@ import dev.qkdbench.protocol.SyncMarker;
  * lost), and with probability p_ap an afterpulse fires it in the first gate after
  * {@code deadTime + Exp(τ_ap)}; an afterpulse click may itself afterpulse and is subject to dead
  * time like any click.
+ *
+ * <h2>Eavesdroppers</h2>
+ * Both act at Alice's output and are drawn only for the candidates kept, with the joint law of
+ * what Bob sees:
+ * <ul>
+ *   <li><b>photon-number splitting</b> ({@link PhotonNumberSplitting}, Brassard, Lütkenhaus, Mor,
+ *       Sanders, PRL 85, 1330 (2000)) on a fraction f_pns of the pulses, chosen independently of
+ *       their class (Eve cannot tell a decoy): then
+ *       {@code a_k = (1 − f_pns)·(1 − exp(−η_sys·μ_k)) + f_pns·A(μ_k)}, and a kept candidate was
+ *       attacked with probability {@code f_pns·A(μ_k)/a_k}. An attacked one draws Alice's photon
+ *       number n given that some photon arrives, then the arriving number from the n − 1 Eve
+ *       forwarded (or the one single photon she let through); with n ≥ 2 Eve holds a photon of
+ *       Alice's state;</li>
+ *   <li><b>intercept–resend</b> on a fraction f_ir of the pulses, after any splitting: Eve measures
+ *       in a random basis and resends what she found (see {@link #photonsArriving}); in Alice's
+ *       basis she learns the bit.</li>
+ * </ul>
+ * Slots whose bit Eve learnt go to the {@link EveKnowledgeLog}, when one is given: the truth a
+ * test holds the finite-key bound against. Her action on a pulse none of whose photons reach Bob is
+ * never drawn, so a dark count or afterpulse in such a slot never counts as known: the count is a
+ * lower bound on what she knows, exact for the detections that photons made.
  *
  * <h2>Tags</h2>
  * A click in slot s reaches the tagger at true time {@code τ = slotTime(s) + arrivalOffset + j_src +
@@ -96,6 +117,13 @@ final class PhotonCountingSimulator {
     private final double[] arrivalMean = new double[DecoyIntensities.CLASSES];
     /** Per class: P(one photon | at least one) of the zero-truncated Poisson(λ_k). */
     private final double[] oneArrivalProbability = new double[DecoyIntensities.CLASSES];
+
+    /** The photon-number-splitting Eve; null when f_pns = 0. */
+    private final PhotonNumberSplitting splitting;
+    /** Per class: the probability that a kept candidate was attacked by the splitting Eve. */
+    private final double[] splitShare = new double[DecoyIntensities.CLASSES];
+    /** Where the slots whose bit Eve learnt go; null when nobody asks. */
+    private final EveKnowledgeLog eveKnowledge;
 
     private final double eveInterceptFraction;
     /** [2·state + Eve's basis]: probability that Eve's ideal measurement gives bit 0. */
@@ -162,8 +190,12 @@ final class PhotonCountingSimulator {
     private long completeUntilPs;
     private boolean ended;
 
-    PhotonCountingSimulator(LinkParameters link, AliceChoices choices, long seed) {
+    /**
+     * @param eveKnowledge receives the slots whose bit the eavesdropper learnt, or null
+     */
+    PhotonCountingSimulator(LinkParameters link, AliceChoices choices, long seed, EveKnowledgeLog eveKnowledge) {
         BenchConfig bench = link.bench();
+        this.eveKnowledge = eveKnowledge;
         this.choices = choices;
         this.totalSlots = link.totalSlots();
         this.slots = link.slots();
@@ -175,17 +207,27 @@ final class PhotonCountingSimulator {
 
         double etaSys = bench.systemTransmittance();
         DecoyIntensities mu = link.intensities();
-        double maxArrivalMean = 0;
+        double pnsFraction = bench.evePnsFraction();
+        this.splitting = pnsFraction > 0
+                ? new PhotonNumberSplitting(bench.channelTransmittance(), bench.receiverEfficiency(), mu) : null;
+        double[] arrival = new double[DecoyIntensities.CLASSES];
+        double candidateProbability = 0;
         for (int k = 0; k < DecoyIntensities.CLASSES; k++) {
             arrivalMean[k] = etaSys * mu.mu(k);
-            maxArrivalMean = Math.max(maxArrivalMean, arrivalMean[k]);
+            double honest = -Math.expm1(-arrivalMean[k]);
+            oneArrivalProbability[k] = honest > 0 ? arrivalMean[k] * Math.exp(-arrivalMean[k]) / honest : 1.0;
+            if (splitting == null) {
+                arrival[k] = honest;
+            } else {
+                double attacked = pnsFraction * splitting.arrivalProbability(k);
+                arrival[k] = (1 - pnsFraction) * honest + attacked;
+                splitShare[k] = arrival[k] > 0 ? attacked / arrival[k] : 0.0;
+            }
+            candidateProbability = Math.max(candidateProbability, arrival[k]);
         }
-        double candidateProbability = -Math.expm1(-maxArrivalMean);
         this.candidateGapScale = SplitMix64.geometricScale(candidateProbability);
         for (int k = 0; k < DecoyIntensities.CLASSES; k++) {
-            double atLeastOne = -Math.expm1(-arrivalMean[k]);
-            acceptance[k] = candidateProbability > 0 ? Math.min(1.0, atLeastOne / candidateProbability) : 0.0;
-            oneArrivalProbability[k] = atLeastOne > 0 ? arrivalMean[k] * Math.exp(-arrivalMean[k]) / atLeastOne : 1.0;
+            acceptance[k] = candidateProbability > 0 ? Math.min(1.0, arrival[k] / candidateProbability) : 0.0;
         }
 
         this.eveInterceptFraction = bench.eveInterceptFraction();
@@ -424,7 +466,17 @@ final class PhotonCountingSimulator {
         if (photonRng.nextDouble() >= acceptance[k]) {
             return 0;
         }
-        int photons = zeroTruncatedPoisson(k);
+        int photons;
+        boolean eveKnows = false;
+        if (splitting != null && photonRng.nextDouble() < splitShare[k]) {
+            // Photon-number splitting: Alice's n given that some photon arrives, then what arrives of
+            // what Eve forwards; she holds a photon of every pulse she split (n >= 2).
+            int sent = splitting.photonsSent(k, photonRng);
+            photons = sent == 1 ? 1 : splitting.photonsArriving(sent, photonRng);
+            eveKnows = sent >= 2;
+        } else {
+            photons = zeroTruncatedPoisson(k);
+        }
         int state = AliceChoices.state(choice);
         // Intercept-resend at Alice's output, decided only here, for pulses of which >= 1 photon
         // reaches Bob. That is exact: with N ~ Poisson(mu_k) photons leaving Alice and M ~ Bin(N,
@@ -434,10 +486,16 @@ final class PhotonCountingSimulator {
         // (probability f) and her outcome (Malus on Alice's state) do not depend on N or M. And a
         // pulse with M = 0 looks the same to Bob whatever she did. So her action can be drawn for
         // the candidates Bob sees only, with the right joint law, at a cost proportional to them.
+        // The same holds for the photons a splitting Eve forwards: she may measure those too.
         if (eveInterceptFraction > 0.0 && photonRng.nextDouble() < eveInterceptFraction) {
             int eveBasis = (int) (photonRng.nextLong() >>> 63);
             int eveBit = photonRng.nextDouble() < eveOutcomeZero[2 * state + eveBasis] ? 0 : 1;
+            // In Alice's basis she found Alice's bit; in the other she learnt nothing of it.
+            eveKnows |= eveBasis == (state >> 1);
             state = 2 * eveBasis + eveBit;
+        }
+        if (eveKnows && eveKnowledge != null) {
+            eveKnowledge.add(s);
         }
         double toH;
         double toHV;

@@ -43,6 +43,8 @@ final class SimBench implements SimulatedBench {
     private final long arrivalOffsetPs;
     private final TaggerClock taggerClock;
     private final PolarizationDrift polarizationDrift;
+    /** The slots whose bit the eavesdropper learnt, until Bob's side asks; null without one. */
+    private final EveKnowledgeLog eveKnowledge;
 
     private final Object settingsLock = new Object();
     private double clockHz;
@@ -95,6 +97,7 @@ final class SimBench implements SimulatedBench {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + e.getMessage(), e);
         }
+        this.eveKnowledge = config.hasEavesdropper() ? new EveKnowledgeLog() : null;
         this.clockHz = checkedClockHz(protocol.clockHz());
         this.intensities = checkedIntensities(Objects.requireNonNull(protocol.intensities(), "protocol.intensities"));
         this.keyBasisProbability = checkedProbability("key basis probability q_x", protocol.keyBasisProbability());
@@ -121,6 +124,7 @@ final class SimBench implements SimulatedBench {
         requireAtLeastZero(where + "jitterPs", c.jitterPs());
         requireAtLeastZero(where + "fibreDelayPsPerKm", c.fibreDelayPsPerKm());
         checkedProbability(where + "eveInterceptFraction", c.eveInterceptFraction());
+        checkedProbability(where + "evePnsFraction", c.evePnsFraction());
         requireAtLeastZero(where + "extraDelayPs", c.extraDelayPs());
         requireAtLeastZero(where + "sourceJitterPs", c.sourceJitterPs());
         requireAtLeastZero(where + "taggerJitterPs", c.taggerJitterPs());
@@ -239,6 +243,12 @@ final class SimBench implements SimulatedBench {
     @Override
     public double polarizationDriftRad(double simulatedSeconds) {
         return polarizationDrift.angleRad(simulatedSeconds);
+    }
+
+    /** See {@link EveKnowledgeLog#countKnown}; 0 on a bench without an eavesdropper. */
+    @Override
+    public long eveKnownBits(long[] slots, int count) {
+        return eveKnowledge == null ? 0 : eveKnowledge.countKnown(slots, count);
     }
 
     PolarizationDrift polarizationDrift() {
@@ -393,7 +403,7 @@ final class SimBench implements SimulatedBench {
                     arrivalOffsetPs, new SlotClock(1e12 / clockHz), taggerClock, polarizationDrift);
             AliceChoices aliceChoices = new AliceChoices(SplitMix64.streamSeed(seed, 0), keyBasisProbability,
                     intensities);
-            simulator = new PhotonCountingSimulator(link, aliceChoices, seed);
+            simulator = new PhotonCountingSimulator(link, aliceChoices, seed, eveKnowledge);
             choices = aliceChoices;
             frozen = link;
             startRealTimeClock();

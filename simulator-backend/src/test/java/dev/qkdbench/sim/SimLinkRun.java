@@ -49,6 +49,8 @@ final class SimLinkRun {
     long[] clickSlots;
     byte[] clickMask;
     int clickSlotCount;
+    /** Of {@link #clickSlots}, those whose bit the eavesdropper knows ({@link SimBench#eveKnownBits}). */
+    long eveKnownClickSlots;
     /** Alice's choices for {@link #clickSlots}. */
     byte[] basis;
     byte[] bit;
@@ -79,9 +81,9 @@ final class SimLinkRun {
     static BenchConfig withJitters(BenchConfig b, double sourceJitterPs, double taggerJitterPs) {
         return new BenchConfig(b.distanceKm(), b.fibreLossDbPerKm(), b.extraLossDb(), b.receiverEfficiency(),
                 b.darkCountProbability(), b.afterpulseProbability(), b.afterpulseDecayNs(), b.misalignment(),
-                b.deadTimeNs(), b.jitterPs(), b.fibreDelayPsPerKm(), b.eveInterceptFraction(), b.extraDelayPs(),
-                sourceJitterPs, taggerJitterPs, b.taggerFrequencyOffsetPpm(), b.taggerDriftPpmPerS(),
-                b.polarizationDriftRadPerS(), b.syncChannel(), b.faults());
+                b.deadTimeNs(), b.jitterPs(), b.fibreDelayPsPerKm(), b.eveInterceptFraction(), b.evePnsFraction(),
+                b.extraDelayPs(), sourceJitterPs, taggerJitterPs, b.taggerFrequencyOffsetPpm(),
+                b.taggerDriftPpmPerS(), b.polarizationDriftRadPerS(), b.syncChannel(), b.faults());
     }
 
     static DeviceConfig device(String name, DeviceKind kind, String bench) {
@@ -124,6 +126,7 @@ final class SimLinkRun {
             }
             run.checkTrueSlots(bench);
             run.groupBySlot();
+            run.eveKnownClickSlots = bench.eveKnownBits(run.clickSlots, run.clickSlotCount);
             run.fetchChoices(choices);
             return run;
         }

@@ -68,6 +68,12 @@ public final class SyntheticBench implements SimulatedBench {
         return 0;
     }
 
+    /** The synthetic feed models no eavesdropper's knowledge: -1, unknown. */
+    @Override
+    public long eveKnownBits(long[] slots, int count) {
+        return -1;
+    }
+
     @Override
     public long pulsesSent() {
         return slotsSent;

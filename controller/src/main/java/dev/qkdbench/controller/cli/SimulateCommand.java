@@ -45,6 +45,10 @@ final class SimulateCommand implements Callable<Integer> {
             description = "Fraction of pulses an intercept-resend eavesdropper measures, 0..1.")
     Double eveFraction;
 
+    @Option(names = "--eve-pns-fraction", paramLabel = "F",
+            description = "Fraction of pulses a photon-number-splitting eavesdropper attacks, 0..1.")
+    Double evePnsFraction;
+
     @Option(names = "--sync", paramLabel = "MODE",
             description = "Timing: photons (recover it from the detections) or simulator (the bench's truth).")
     String syncMode;
@@ -126,6 +130,12 @@ final class SimulateCommand implements Callable<Integer> {
                 throw usage("--eve-intercept-fraction must be 0..1, was " + eveFraction);
             }
             bench = bench.withEveInterceptFraction(eveFraction);
+        }
+        if (evePnsFraction != null) {
+            if (!(evePnsFraction >= 0 && evePnsFraction <= 1)) {
+                throw usage("--eve-pns-fraction must be 0..1, was " + evePnsFraction);
+            }
+            bench = bench.withEvePnsFraction(evePnsFraction);
         }
         SimulationConfig sim = link.simulation();
         if (duration != null) {

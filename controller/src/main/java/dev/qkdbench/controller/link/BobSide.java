@@ -52,6 +52,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -133,6 +134,15 @@ public final class BobSide implements AutoCloseable {
     private final AtomicLong heartbeat = new AtomicLong();
     private volatile SyncStatus publishedSync;
     private volatile PolarizationCompensator.Report publishedCompensation;
+    /** The simulated bench, asked what its eavesdropper knows; null on a real bench or without Eve. */
+    private final SimulatedBench eveTruth;
+    /** Per block id, the key bits Eve knows (-1: the bench could not tell); the latest RETAINED blocks. */
+    private final Map<String, Long> eveKnownBits = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > BlockLedger.RETAINED;
+        }
+    };
 
     // Acquisition-thread state.
     private long pendingSlot = -1;
@@ -151,6 +161,10 @@ public final class BobSide implements AutoCloseable {
     private final long[] nx = new long[3];
     private final long[] nz = new long[3];
     private final long[] mz = new long[3];
+    /** The key-basis sifted slots of the frame being sifted, for {@link #eveTruth}. */
+    private long[] keySlots = new long[4096];
+    /** Key bits of the open block whose value Eve knows, per {@link #eveTruth}; -1 once unknown. */
+    private long openEveKnown;
     /** Written by the acquisition thread only; volatile for {@link #lastBlockId()}. */
     private volatile int blockSeq;
     /** The supervisor's fault epoch when the open block got its first frame. */
@@ -198,6 +212,7 @@ public final class BobSide implements AutoCloseable {
         this.store = store;
         this.supervisor = supervisor;
         this.timing = timing(config, detectorOfChannel, bench);
+        this.eveTruth = bench != null && bench.config().hasEavesdropper() ? bench : null;
         this.compensator = new PolarizationCompensator(config.compensation(), polarization);
         this.stats = stats;
         this.faults = faults;
@@ -270,6 +285,27 @@ public final class BobSide implements AutoCloseable {
 
     public BlockLedger ledger() {
         return ledger;
+    }
+
+    /**
+     * The simulator's truth, for tests and the {@code simulate} summary (never used to process a
+     * block): per block id, how many of its key-basis sifted bits the bench's eavesdropper knows
+     * ({@link SimulatedBench#eveKnownBits}); -1 where the bench could not tell. Empty on a real
+     * bench or a bench without an eavesdropper. Any thread.
+     */
+    public Map<String, Long> eveKnownBits() {
+        synchronized (eveKnownBits) {
+            return Map.copyOf(eveKnownBits);
+        }
+    }
+
+    private void recordEveKnown(String blockId) {
+        if (eveTruth != null) {
+            synchronized (eveKnownBits) {
+                eveKnownBits.put(blockId, openEveKnown);
+            }
+        }
+        openEveKnown = 0;
     }
 
     /**
@@ -633,6 +669,7 @@ public final class BobSide implements AutoCloseable {
             String id = blockId(++blockSeq);
             ledger.record(new BlockAudit.Builder(id, config.protocol(), config.postprocessing())
                     .counts(nx, nz, mz).aborted(why));
+            recordEveKnown(id);
             peer.call(PeerMessage.newBuilder().setBlockId(id)
                     .setDiscardOpenBlock(DiscardOpenBlock.newBuilder().setReason(why)), CALL_TIMEOUT);
             keyBuffer.clear();
@@ -684,6 +721,9 @@ public final class BobSide implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             matched += match[i];
         }
+        if (keySlots.length < n) {
+            keySlots = new long[Math.max(n, 2 * keySlots.length)];
+        }
         byte[] intensity = new byte[matched];
         BitPacking.unpackPairs(resp.getIntensityList().stream().mapToLong(Long::longValue).toArray(), matched, intensity);
         byte[] zBits = new byte[matched];
@@ -704,11 +744,15 @@ public final class BobSide implements AutoCloseable {
             if (frameBasis[i] == 0) {
                 keyBuffer.append(frameBit[i], k);
                 nx[k]++;
-                sifted++;
+                keySlots[(int) sifted++] = frameSlots[i];
             } else {
                 zBits[z++] = frameBit[i];
                 nz[k]++;
             }
+        }
+        if (eveTruth != null) {
+            long known = eveTruth.eveKnownBits(keySlots, (int) sifted);
+            openEveKnown = known < 0 || openEveKnown < 0 ? -1 : openEveKnown + known;
         }
         TestBitsRequest.Builder tb = TestBitsRequest.newBuilder().setFrame(frame).setCount(z).setCrossCount(cross);
         for (long w : BitPacking.packBits(zBits, z)) {
@@ -756,6 +800,7 @@ public final class BobSide implements AutoCloseable {
         long[] bnz = nz.clone();
         long[] bmz = mz.clone();
         FiniteKeyEstimator.Bounds bounds = Estimation.bounds(config, nx, nz, mz);
+        recordEveKnown(id);
         keyBuffer.clear();
         Arrays.fill(nx, 0);
         Arrays.fill(nz, 0);

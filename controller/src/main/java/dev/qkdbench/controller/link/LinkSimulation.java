@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -78,12 +79,18 @@ public final class LinkSimulation {
                            PolarizationCompensator.Report compensation, String pausedFor) {
     }
 
-    /** What a finished run produced. */
+    /**
+     * What a finished run produced.
+     *
+     * @param eveKnownBits the bench's truth: per block id, the key bits its eavesdropper knows
+     *                     ({@link BobSide#eveKnownBits()}); empty without an eavesdropper
+     */
     public record Result(LinkConfig config, double simulatedSeconds, long pulses, LinkStats stats,
                          List<BlockAudit> aliceBlocks, List<BlockAudit> bobBlocks, boolean keysIdentical,
                          long aliceKeys, long bobKeys, Path storeDir, SyncStatus sync,
                          PolarizationCompensator.Report compensation, double trueFrequencyOffsetPpm,
-                         DeviceSupervisor.Report aliceDevices, DeviceSupervisor.Report bobDevices) {
+                         DeviceSupervisor.Report aliceDevices, DeviceSupervisor.Report bobDevices,
+                         Map<String, Long> eveKnownBits) {
     }
 
     public static Result run(LinkConfig config, Options options) throws InterruptedException {
@@ -147,7 +154,7 @@ public final class LinkSimulation {
                 return new Result(config, simulated, bench.pulsesSent(), stats, aliceSide.ledger().blocks(),
                         bobSide.ledger().blocks(), a.equals(b), a.size(), b.size(), options.storeDir(),
                         bobSide.syncStatus(), bobSide.compensation(), bench.trueFrequencyOffsetPpm(simulated),
-                        aliceSupervisor.report(), bobSupervisor.report());
+                        aliceSupervisor.report(), bobSupervisor.report(), bobSide.eveKnownBits());
             }
         } catch (InterruptedException | RuntimeException e) {
             throw e;

@@ -72,7 +72,10 @@ public final class SimulationSummary {
         o.set("parameters", parameters(r.config()));
         ArrayNode blocks = o.putArray("blocks");
         for (BlockAudit b : r.aliceBlocks()) {
-            blocks.add(block(b));
+            ObjectNode block = block(b);
+            Long known = r.eveKnownBits().get(b.id());
+            block.put("eve_known_bits", known == null || known < 0 ? null : known);
+            blocks.add(block);
         }
         return o;
     }
@@ -169,6 +172,7 @@ public final class SimulationSummary {
         p.put("jitter_ps", b.jitterPs());
         p.put("fibre_delay_ps_per_km", b.fibreDelayPsPerKm());
         p.put("eve_intercept_fraction", b.eveInterceptFraction());
+        p.put("eve_pns_fraction", b.evePnsFraction());
         p.put("extra_delay_ps", b.extraDelayPs());
         p.put("source_jitter_ps", b.sourceJitterPs());
         p.put("tagger_jitter_ps", b.taggerJitterPs());

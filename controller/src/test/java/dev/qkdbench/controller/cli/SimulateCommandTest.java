@@ -68,6 +68,14 @@ class SimulateCommandTest {
             assertEquals("aborted", b.get("status").asText());
             assertTrue(b.get("reason").asText().startsWith("qber_above_threshold"), b.get("reason").asText());
             assertTrue(b.get("lambda_ec").isNull(), "reconciliation was not reached");
+            // The bench's truth, through the photon-recovered slot numbers: Eve measured half the
+            // pulses in Alice's basis.
+            long nx = 0;
+            for (JsonNode n : b.get("n_x")) {
+                nx += n.asLong();
+            }
+            long known = b.get("eve_known_bits").asLong();
+            assertTrue(known > 0.45 * nx && known < 0.5 * nx, "Eve knows " + known + " of " + nx + " key bits");
         }
         assertEquals(0, storedKeys(dir, "alice"));
         assertEquals(0, storedKeys(dir, "bob"));
@@ -134,6 +142,9 @@ class SimulateCommandTest {
         Run r = simulate("--config", EXAMPLE.toString(), "--eve-intercept-fraction", "2");
         assertEquals(2, r.exitCode());
         assertTrue(r.err().contains("--eve-intercept-fraction"), r.err());
+        Run pns = simulate("--config", EXAMPLE.toString(), "--eve-pns-fraction", "-0.1");
+        assertEquals(2, pns.exitCode());
+        assertTrue(pns.err().contains("--eve-pns-fraction must be 0..1, was -0.1"), pns.err());
     }
 
     static int lineOf(String text, String needle) {

@@ -1,5 +1,7 @@
 package dev.qkdbench.controller.link;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
  * An independent implementation, for tests only, of the finite-key length of Lim, Curty, Walenta,
  * Xu, Zbinden, PRA 89, 022307 (2014), Eqs. (2)–(6) as summarized in DESIGN §4.2. Written apart from
@@ -7,6 +9,21 @@ package dev.qkdbench.controller.link;
  */
 final class LimFormula {
     private LimFormula() {
+    }
+
+    /**
+     * Asserts that a block's recorded ℓ is the floor of {@link #length} recomputed from its record;
+     * within 1 of it when the unfloored value lies within 10^-6 of a whole number (rounding may
+     * fall either way there).
+     */
+    static void assertLengthOf(BlockAudit b) {
+        double expected = length(b.mu(), b.pMu(), b.nX(), b.nZ(), b.mZ(), b.epsSec(), b.epsCor(), b.lambdaEc());
+        double frac = expected - Math.floor(expected);
+        if (frac > 1e-6 && frac < 1 - 1e-6) {
+            assertEquals((long) Math.floor(expected), b.length().longValue(), b.id());
+        } else {
+            assertEquals(expected, b.length(), 1.0, b.id());
+        }
     }
 
     private static double h(double x) {

@@ -33,6 +33,19 @@ public interface SimulatedBench extends AutoCloseable {
     /** The rotation of the fibre's polarization frame at a simulated time, radians, before Bob's compensation. */
     double polarizationDriftRad(double simulatedSeconds);
 
+    /**
+     * The truth about the eavesdropper ({@link BenchConfig#eveInterceptFraction()},
+     * {@link BenchConfig#evePnsFraction()}), for tests and the {@code simulate} summary; the
+     * post-processing never uses it. Of the slots {@code slots[0 .. count)}, ascending and each
+     * later than any asked about before, how many carry a bit Eve knows once the bases are
+     * announced (a split pulse whose photon she holds, or a pulse she measured in Alice's basis).
+     * Each slot is answered once: asking forgets what the bench knew up to the last slot asked.
+     *
+     * @return that count; 0 on a bench without an eavesdropper; -1 when the bench cannot tell (it
+     *         has forgotten slots the question involves, or does not model Eve)
+     */
+    long eveKnownBits(long[] slots, int count);
+
     /** Pulses Alice has sent so far. */
     long pulsesSent();
 
