@@ -196,8 +196,6 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
     }
 
     private PeerMessage.Builder hello(Hello h) {
-        // A hello begins a session: nothing of an earlier one may mix into its blocks.
-        endSession("peer_lost: a new session began");
         if (h.getProtocolVersion() != PROTOCOL_VERSION) {
             throw new IllegalArgumentException("peer speaks protocol version " + h.getProtocolVersion()
                     + ", this side speaks " + PROTOCOL_VERSION);
@@ -222,6 +220,9 @@ public final class AliceSide implements PeerRequestHandler, AutoCloseable {
         if (!differ.isEmpty()) {
             throw new IllegalArgumentException("the sides disagree on " + String.join(", ", differ));
         }
+        // An accepted hello begins a session: nothing of an earlier one may mix into its blocks. (A
+        // refused one leaves the running session alone.)
+        endSession("peer_lost: a new session began");
         return PeerMessage.newBuilder().setHelloAck(HelloAck.newBuilder()
                 .setProtocolVersion(PROTOCOL_VERSION).setSideName(config.name()));
     }

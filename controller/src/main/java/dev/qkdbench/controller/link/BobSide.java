@@ -383,7 +383,11 @@ public final class BobSide implements AutoCloseable {
         for (double p : in.pArray()) {
             h.addPMu(p);
         }
-        peer.call(PeerMessage.newBuilder().setHello(h), CALL_TIMEOUT);
+        int theirs = peer.call(PeerMessage.newBuilder().setHello(h), CALL_TIMEOUT).getHelloAck().getProtocolVersion();
+        if (theirs != AliceSide.PROTOCOL_VERSION) {
+            throw new PeerException("Alice speaks protocol version " + theirs + ", this side speaks "
+                    + AliceSide.PROTOCOL_VERSION);
+        }
     }
 
     /**

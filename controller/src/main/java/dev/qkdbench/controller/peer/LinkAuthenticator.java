@@ -59,6 +59,10 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
     static final int AUTH_VERSION = 1;
     static final int NONCE_BYTES = 16;
     static final long HANDSHAKE_TIMEOUT_MS = 10_000;
+    /** A side that has sent nothing for this long sends a heartbeat. */
+    static final long HEARTBEAT_MS = 1_000;
+    /** Nothing heard for this long (30 heartbeats missed) and the link is taken for dead. */
+    static final long SILENCE_LIMIT_MS = 30_000;
     private static final Logger log = LoggerFactory.getLogger(LinkAuthenticator.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final AtomicLong FAILURES = new AtomicLong();
@@ -73,6 +77,8 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
     private TranscriptMac recvMac;
     private long sendSeq;
     private long recvSeq;
+    private long lastSentNanos = System.nanoTime();
+    private long lastHeardNanos = System.nanoTime();
     private boolean failed;
     /** Bob: his hello and its frame, kept until Alice's nonce lets him start his transcript. */
     private byte[] bobNonce;
@@ -136,6 +142,7 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        lastHeardNanos = System.nanoTime();
         try {
             if (failed) {
                 return;
@@ -154,7 +161,8 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
             if (problem != null) {
                 fail(ctx, problem);
             } else if (m.getBodyCase() != PeerMessage.BodyCase.AUTH_HELLO
-                    && m.getBodyCase() != PeerMessage.BodyCase.AUTH_HELLO_ACK) {
+                    && m.getBodyCase() != PeerMessage.BodyCase.AUTH_HELLO_ACK
+                    && m.getBodyCase() != PeerMessage.BodyCase.HEARTBEAT) {
                 ctx.fireChannelRead(m);
             }
         } finally {
@@ -198,10 +206,32 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
             recvMac.reset();
         }
         if (m.getBodyCase() == PeerMessage.BodyCase.AUTH_HELLO_ACK) {
-            established.complete(null);
-            ctx.fireUserEventTriggered(ESTABLISHED);
+            onEstablished(ctx);
         }
         return null;
+    }
+
+    private void onEstablished(ChannelHandlerContext ctx) {
+        established.complete(null);
+        ctx.pipeline().get(PeerCodec.BoundedFrameDecoder.class).allowSessionFrames();
+        ctx.executor().scheduleAtFixedRate(() -> keepAlive(ctx), HEARTBEAT_MS / 2, HEARTBEAT_MS / 2,
+                TimeUnit.MILLISECONDS);
+        ctx.fireUserEventTriggered(ESTABLISHED);
+    }
+
+    /** A heartbeat after a quiet second; the end of the link after a silent half minute. */
+    private void keepAlive(ChannelHandlerContext ctx) {
+        if (failed || !ctx.channel().isActive()) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastHeardNanos > TimeUnit.MILLISECONDS.toNanos(SILENCE_LIMIT_MS)) {
+            fail(ctx, "nothing heard from the peer for " + SILENCE_LIMIT_MS / 1000 + " s (heartbeats every "
+                    + HEARTBEAT_MS / 1000 + " s): the link is dead");
+        } else if (now - lastSentNanos > TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MS)) {
+            ctx.writeAndFlush(encode(ctx, PeerMessage.newBuilder()
+                    .setHeartbeat(dev.qkdbench.controller.peer.v1.Heartbeat.getDefaultInstance()).build()));
+        }
     }
 
     /** Alice, on Bob's opening message: sets the session up and answers, tagged. */
@@ -226,8 +256,7 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
             if (!failed) {
                 ctx.writeAndFlush(encode(ctx, PeerMessage.newBuilder().setAuthHelloAck(
                         AuthHelloAck.newBuilder().setNonce(com.google.protobuf.ByteString.copyFrom(aliceNonce))).build()));
-                established.complete(null);
-                ctx.fireUserEventTriggered(ESTABLISHED);
+                onEstablished(ctx);
             }
         });
         return null;
@@ -314,6 +343,7 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
         boolean checkpoint = isCheckpoint(m.getBodyCase());
         AuthKeys.Pad pad = checkpoint ? keys.takePad() : null; // before the number: a failure leaves no gap
         PeerMessage numbered = m.toBuilder().clearAuth().setSeq(++sendSeq).build();
+        lastSentNanos = System.nanoTime();
         int size = numbered.getSerializedSize();
         ByteBuf out = ctx.alloc().buffer(size + (checkpoint ? 64 : 0));
         try {

@@ -29,14 +29,17 @@ public final class PeerClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final Map<Long, CompletableFuture<PeerMessage>> pending;
+    /** Requests whose call gave up waiting: a late answer to one of them is dropped, once. */
+    private final java.util.Set<Long> timedOut;
     private final AtomicLong nextRequestId = new AtomicLong(1);
     private final String address;
 
     private PeerClient(EventLoopGroup group, Channel channel, Map<Long, CompletableFuture<PeerMessage>> pending,
-                       String address) {
+                       java.util.Set<Long> timedOut, String address) {
         this.group = group;
         this.channel = channel;
         this.pending = pending;
+        this.timedOut = timedOut;
         this.address = address;
     }
 
@@ -51,6 +54,7 @@ public final class PeerClient implements AutoCloseable {
         String address = host + ":" + port;
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         Map<Long, CompletableFuture<PeerMessage>> pending = new ConcurrentHashMap<>();
+        java.util.Set<Long> timedOut = ConcurrentHashMap.newKeySet();
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -60,7 +64,7 @@ public final class PeerClient implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel c) {
                         PeerCodec.install(c.pipeline(), new LinkAuthenticator(LinkAuthenticator.Role.BOB, keys));
-                        c.pipeline().addLast("responses", new ResponseHandler(pending, address));
+                        c.pipeline().addLast("responses", new ResponseHandler(pending, timedOut, address));
                     }
                 });
         long end = System.nanoTime() + deadline.toNanos();
@@ -77,7 +81,7 @@ public final class PeerClient implements AutoCloseable {
                 try {
                     ch.pipeline().get(LinkAuthenticator.class).established()
                             .get(LinkAuthenticator.HANDSHAKE_TIMEOUT_MS + 1000, TimeUnit.MILLISECONDS);
-                    return new PeerClient(group, ch, pending, address);
+                    return new PeerClient(group, ch, pending, timedOut, address);
                 } catch (ExecutionException e) {
                     ch.close();
                     group.shutdownGracefully();
@@ -129,7 +133,9 @@ public final class PeerClient implements AutoCloseable {
             }
             return response;
         } catch (TimeoutException e) {
-            pending.remove(id);
+            if (pending.remove(id) != null) {
+                timedOut.add(id);
+            }
             throw new PeerException("peer " + address + " did not answer " + msg.getBodyCase() + " within "
                     + timeout.toMillis() + " ms");
         } catch (ExecutionException e) {
@@ -137,7 +143,9 @@ public final class PeerClient implements AutoCloseable {
                     : new PeerException("peer " + address + ": " + e.getCause(), e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            pending.remove(id);
+            if (pending.remove(id) != null) {
+                timedOut.add(id);
+            }
             throw new PeerException("interrupted while waiting for peer " + address);
         }
     }
@@ -154,10 +162,12 @@ public final class PeerClient implements AutoCloseable {
 
     private static final class ResponseHandler extends SimpleChannelInboundHandler<PeerMessage> {
         private final Map<Long, CompletableFuture<PeerMessage>> pending;
+        private final java.util.Set<Long> timedOut;
         private final String address;
 
-        ResponseHandler(Map<Long, CompletableFuture<PeerMessage>> pending, String address) {
+        ResponseHandler(Map<Long, CompletableFuture<PeerMessage>> pending, java.util.Set<Long> timedOut, String address) {
             this.pending = pending;
+            this.timedOut = timedOut;
             this.address = address;
         }
 
@@ -166,8 +176,14 @@ public final class PeerClient implements AutoCloseable {
             CompletableFuture<PeerMessage> f = pending.remove(response.getRequestId());
             if (f != null) {
                 f.complete(response);
+            } else if (!timedOut.remove(response.getRequestId())) {
+                // Not the late answer to a call that timed out: the peer answered a question never
+                // asked, so the link is tampered with or the peer is broken. Waiting on would leave
+                // the real question unanswered until its timeout; end the session instead.
+                failAll(new PeerException("peer " + address + " answered request " + response.getRequestId()
+                        + ", which was never asked (" + response.getBodyCase() + "); ending the session"));
+                ctx.close();
             }
-            // A response nobody waits for (its call timed out) is dropped.
         }
 
         @Override

@@ -190,6 +190,20 @@ class SideDaemonTest {
         }
     }
 
+    /** Where the link's threads are, for a timeout's message. */
+    private static String linkThreads() {
+        StringBuilder out = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            if (t.getName().startsWith("bob-") || t.getName().startsWith("alice-")) {
+                out.append(t.getName()).append(" ").append(t.getState()).append('\n');
+                for (int i = 0; i < Math.min(12, stack.length); i++) {
+                    out.append("    at ").append(stack[i]).append('\n');
+                }
+            }
+        });
+        return out.toString();
+    }
+
     private static String summary(SideDaemon d) {
         DaemonStatus s = d.status();
         return s.production() + ", held: " + s.pausedFor() + ", ok " + s.blocksOk() + ", aborted " + s.blocksAborted()
@@ -243,7 +257,7 @@ class SideDaemonTest {
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > end) {
                 fail("timed out waiting for: " + what + "\nalice: " + (alice == null ? null : summary(alice))
-                        + "\nbob: " + (bob == null ? null : summary(bob)));
+                        + "\nbob: " + (bob == null ? null : summary(bob)) + "\n" + linkThreads());
             }
             Thread.sleep(100);
         }

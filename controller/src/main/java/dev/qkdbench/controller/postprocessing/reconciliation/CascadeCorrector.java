@@ -371,7 +371,13 @@ public final class CascadeCorrector {
      */
     private void correct(int p, int j) {
         int x = p == 0 ? j : perm[p][j];
-        corrected++;
+        // Each flip of an honest run corrects an error, so there are never more than n. More means
+        // the parities contradict each other (altered on the way, or a broken peer), and the
+        // searches would flip bits back and forth for ever: stop, and let the block fail.
+        if (++corrected > n) {
+            throw new IllegalStateException("Cascade flipped more bits (" + corrected + ") than the key holds (" + n
+                    + "): the peer's parities contradict each other");
+        }
         for (int q = 0; q < passes; q++) {
             if (q >= activePasses) {
                 break; // not started: its view is made from the corrected key when it starts

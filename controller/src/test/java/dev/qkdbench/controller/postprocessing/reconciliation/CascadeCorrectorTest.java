@@ -245,4 +245,34 @@ class CascadeCorrectorTest {
         assertThrows(IllegalArgumentException.class, () -> new CascadeCorrector(new BitArray(10), 0.01, 0, 1));
         assertThrows(IllegalArgumentException.class, () -> new CascadeResponder(new BitArray(10), 65, 1));
     }
+
+    /**
+     * Parities that contradict each other (a man in the middle altered them, or a broken peer)
+     * end Cascade with an error, never a search that flips bits for ever.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(30)
+    void contradictoryParitiesEndWithAnErrorNotALoop() {
+        SplittableRandom rnd = new SplittableRandom(77);
+        int endedByError = 0;
+        for (int trial = 0; trial < 20; trial++) {
+            BitArray bob = randomKey(4096, rnd);
+            CascadeCorrector c = new CascadeCorrector(bob, 0.03, 14, rnd.nextLong());
+            try {
+                while (!c.done()) {
+                    ParityQueries q = c.nextQueries();
+                    long[] lies = new long[(q.count() + 63) >>> 6];
+                    for (int w = 0; w < lies.length; w++) {
+                        lies[w] = rnd.nextLong();
+                    }
+                    c.onParities(lies);
+                }
+                assertTrue(c.correctedBits() <= 4096, "at most one flip per bit");
+            } catch (IllegalStateException e) {
+                assertTrue(e.getMessage().contains("contradict"), e.getMessage());
+                endedByError++;
+            }
+        }
+        System.out.println("random parities: " + endedByError + " of 20 Cascade runs ended by the contradiction check");
+    }
 }
