@@ -169,7 +169,13 @@ public final class ConfigLoader {
         if (maxSize % 8 != 0) {
             throw t.error("max_key_size_bits", "expected a multiple of 8, found " + maxSize);
         }
-        return new Etsi014Config(host, port, kmeId, peerKmeId, ca, cert, key, maxKeys, maxSize);
+        Map<String, ConfigLocation> fileLocations = new HashMap<>();
+        for (String k : List.of("ca_certificate", "certificate", "private_key")) {
+            if (t.has(k)) {
+                fileLocations.put(k, t.locationOf(k));
+            }
+        }
+        return new Etsi014Config(host, port, kmeId, peerKmeId, ca, cert, key, maxKeys, maxSize, fileLocations);
     }
 
     private static Path optionalPath(ConfigTable t, String key, Path source) {
@@ -565,7 +571,7 @@ public final class ConfigLoader {
             Path folder = source.toAbsolutePath().getParent();
             path = folder == null ? path.toAbsolutePath() : folder.resolve(path);
         }
-        return new KeyStoreConfig(path.normalize());
+        return new KeyStoreConfig(path.normalize(), t.locationOf("path"));
     }
 
     // ---------------------------------------------------------------- devices

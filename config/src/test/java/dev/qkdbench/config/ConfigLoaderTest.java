@@ -56,6 +56,26 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void filePathsRememberTheLineTheyWereSetOn() throws IOException {
+        String toml = aliceSide("[key_store]\npath = \"keys/alice.db\" #<\n[etsi014]\nport = 7443\n"
+                + "ca_certificate = \"ca.pem\"\ncertificate = \"alice.pem\"\nprivate_key = \"alice-key.pem\"");
+        Path file = write("lab/alice.toml", toml);
+        SideConfig alice = ConfigLoader.loadSide(file);
+        int line = BenchFiles.markedLine(toml);
+        // The daemon opens these files only later; a problem then is reported at these lines.
+        assertEquals(new ConfigLocation(file, line), alice.keyStore().location());
+        assertEquals(new ConfigLocation(file, line + 3), alice.etsi014().locationOf("ca_certificate"));
+        assertEquals(new ConfigLocation(file, line + 4), alice.etsi014().locationOf("certificate"));
+        assertEquals(new ConfigLocation(file, line + 5), alice.etsi014().locationOf("private_key"));
+        assertEquals(ConfigLocation.UNKNOWN, alice.etsi014().withPort(0).locationOf("no_such_key"));
+        assertEquals(alice.etsi014().locationOf("certificate"), alice.etsi014().withPort(0).locationOf("certificate"));
+
+        // A default path is located at the file alone: there is no line to point at.
+        assertEquals(new ConfigLocation(file, 0), ConfigLoader.loadSide(write("lab/alice.toml", aliceSide("")))
+                .keyStore().location());
+    }
+
+    @Test
     void sideFileDefaults() throws IOException {
         SideConfig alice = ConfigLoader.loadSide(write("a.toml", aliceSide("")));
         assertEquals("alice", alice.name());

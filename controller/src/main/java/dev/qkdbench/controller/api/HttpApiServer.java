@@ -18,6 +18,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,20 +28,27 @@ import org.slf4j.LoggerFactory;
  * The daemon's HTTP/1.1 API: JSON status, block audits, production control, Prometheus metrics
  * and the live dashboard (routes in {@link ApiRoute}).
  *
- * <p>Each connection's pipeline, every stage bounded:
+ * <p>Each connection's pipeline, every stage bounded ({@link #DEFAULT_LIMITS}):
  * <pre>
- *   idle (closes a connection idle for {@value #IDLE_SECONDS} s)
- *   → codec (HTTP/1.1; request line ≤ {@value #MAX_REQUEST_LINE} B, headers ≤ {@value #MAX_HEADER_BYTES} B)
+ *   limit (at most 64 connections at once; beyond, 503 and close)
+ *   → idle (closes a connection with no traffic for 60 s)
+ *   → deadline (a request must arrive whole within 30 s of its first byte, else 408 and close)
+ *   → codec (HTTP/1.1; request line ≤ {@value #MAX_REQUEST_LINE} B, else 414; headers ≤ {@value #MAX_HEADER_BYTES} B, else 431)
  *   → aggregator (body ≤ {@value #MAX_BODY_BYTES} B, else 413)
  *   → handler (one response per request, timed into {@link ApiMetrics})
  * </pre>
  * Requests are answered on the event loop: {@link DaemonControl} promises not to block. Two
- * threads suffice for an operator's browser and a scraper.
+ * threads suffice for an operator's browser and a scraper; a slow client holds a socket, never a
+ * thread.
  */
 public final class HttpApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApiServer.class);
-    /** Connections with no traffic either way for this long are closed. */
-    static final int IDLE_SECONDS = 60;
+    /**
+     * Connections with no traffic either way for 60 s are closed; a request has 30 s from its
+     * first byte to arrive whole; 64 connections at once (a browser opens about six).
+     */
+    public static final ServerLimits DEFAULT_LIMITS = new ServerLimits(Duration.ofSeconds(60), Duration.ofSeconds(30),
+            64);
     /** The API takes no request bodies worth the name; this bounds what a client can make us buffer. */
     static final int MAX_BODY_BYTES = 64 * 1024;
     static final int MAX_REQUEST_LINE = 4096;
@@ -49,10 +57,12 @@ public final class HttpApiServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel serverChannel;
+    private final ConnectionLimiter limiter;
 
-    private HttpApiServer(EventLoopGroup group, Channel serverChannel) {
+    private HttpApiServer(EventLoopGroup group, Channel serverChannel, ConnectionLimiter limiter) {
         this.group = group;
         this.serverChannel = serverChannel;
+        this.limiter = limiter;
     }
 
     /**
@@ -65,7 +75,14 @@ public final class HttpApiServer implements AutoCloseable {
      * @throws IllegalStateException when the dashboard files are missing from the class path
      */
     public static HttpApiServer start(String host, int port, DaemonControl daemon, ApiMetrics metrics) {
+        return start(host, port, daemon, metrics, DEFAULT_LIMITS);
+    }
+
+    /** {@link #start(String, int, DaemonControl, ApiMetrics)} with other limits (tests use short timeouts). */
+    public static HttpApiServer start(String host, int port, DaemonControl daemon, ApiMetrics metrics,
+                                      ServerLimits limits) {
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(daemon, "daemon");
         Objects.requireNonNull(metrics, "metrics");
         if (port < 0 || port > 65535) {
@@ -74,6 +91,8 @@ public final class HttpApiServer implements AutoCloseable {
         ApiRequestHandler handler = new ApiRequestHandler(new ApiRouter(daemon, metrics, DashboardAssets.load()),
                 metrics);
         IdleConnectionCloser idleCloser = new IdleConnectionCloser();
+        ConnectionLimiter limiter = new ConnectionLimiter("HTTP API", limits.maxConnections(), true);
+        long idleNanos = limits.idleTimeout().toNanos();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS,
                 new DefaultThreadFactory("qkd-http-api", true), NioIoHandler.newFactory());
         try {
@@ -85,17 +104,21 @@ public final class HttpApiServer implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ChannelPipeline p = ch.pipeline();
-                            p.addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS));
+                            RequestDeadline deadline = new RequestDeadline(limits.requestTimeout());
+                            p.addLast("limit", limiter);
+                            p.addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
                             p.addLast("idle-close", idleCloser);
+                            p.addLast("deadline", deadline);
                             p.addLast("codec", new HttpServerCodec(new HttpDecoderConfig()
                                     .setMaxInitialLineLength(MAX_REQUEST_LINE)
                                     .setMaxHeaderSize(MAX_HEADER_BYTES)));
                             p.addLast("aggregate", new OversizedRequestAggregator(MAX_BODY_BYTES));
+                            p.addLast("request-read", deadline.requestRead());
                             p.addLast("handle", handler);
                         }
                     })
                     .bind(host, port).sync().channel();
-            HttpApiServer server = new HttpApiServer(group, channel);
+            HttpApiServer server = new HttpApiServer(group, channel, limiter);
             log.info("HTTP API listening on http://{}:{}/", host, server.port());
             return server;
         } catch (InterruptedException e) {
@@ -112,6 +135,16 @@ public final class HttpApiServer implements AutoCloseable {
     /** The port listened on: the one asked for, or the one chosen for port 0. */
     public int port() {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** Connections open now (counted once the server has taken them in). */
+    int openConnections() {
+        return limiter.openConnections();
+    }
+
+    /** Connections refused since start because {@link ServerLimits#maxConnections()} were open. */
+    public long refusedConnections() {
+        return limiter.refusedConnections();
     }
 
     /** Stops accepting, closes open connections and waits (≤ 2 s) for the event loop to end. */

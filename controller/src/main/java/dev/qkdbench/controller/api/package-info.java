@@ -7,6 +7,9 @@
  * response and times it; {@link dev.qkdbench.controller.api.ApiRouter} maps
  * {@link dev.qkdbench.controller.api.ApiRoute routes} onto a
  * {@link dev.qkdbench.controller.daemon.DaemonControl}; {@link dev.qkdbench.controller.api.ApiMetrics}
- * is the Prometheus registry every server of the daemon records into.
+ * is the Prometheus registry every server of the daemon records into. {@link
+ * dev.qkdbench.controller.api.ServerLimits}, {@link dev.qkdbench.controller.api.ConnectionLimiter}
+ * and {@link dev.qkdbench.controller.api.RequestDeadline} bound what slow, silent or numerous
+ * clients can hold of this server and of the ETSI 014 one.
  */
 package dev.qkdbench.controller.api;

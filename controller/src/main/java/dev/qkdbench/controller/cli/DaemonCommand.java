@@ -8,6 +8,7 @@ import dev.qkdbench.config.SideConfig;
 import dev.qkdbench.controller.api.ApiMetrics;
 import dev.qkdbench.controller.api.HttpApiServer;
 import dev.qkdbench.controller.daemon.SideDaemon;
+import dev.qkdbench.controller.daemon.StartupFiles;
 import dev.qkdbench.controller.daemon.SystemdNotifier;
 import dev.qkdbench.controller.daemon.Watchdog;
 import java.nio.file.Files;
@@ -66,6 +67,9 @@ final class DaemonCommand implements Callable<Integer> {
         LogTarget.useJournal();
         Logger log = LoggerFactory.getLogger(DaemonCommand.class);
         SideConfig side = applyFlags(ConfigLoader.loadSide(config));
+        // Before devices open or the peer is awaited: a store or certificate that will not work
+        // is a config error now, not a failure a minute later.
+        StartupFiles.check(side);
         try {
             SideDaemon.loadSecret(side);
         } catch (IllegalArgumentException e) {
@@ -169,11 +173,15 @@ final class DaemonCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--etsi-port needs [etsi014] "
                         + "ca_certificate, certificate and private_key in " + config);
             }
-            side = side.withEtsi014(new Etsi014Config(e.host(), etsiPort, e.kmeId(), e.peerKmeId(), e.caCertificate(),
-                    e.certificate(), e.privateKey(), e.maxKeysPerRequest(), e.maxKeySizeBits()));
+            side = side.withEtsi014(e.withPort(etsiPort));
         }
         if (store != null) {
-            side = side.withKeyStore(new KeyStoreConfig(store.toAbsolutePath().normalize()));
+            Path file = store.toAbsolutePath().normalize();
+            StartupFiles.keyStoreProblem(file).ifPresent(problem -> {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--store: expected a key store file the daemon can create and write, found " + problem);
+            });
+            side = side.withKeyStore(new KeyStoreConfig(file));
         }
         return side;
     }

@@ -6,11 +6,13 @@ import dev.qkdbench.config.LinkConfig;
 import dev.qkdbench.config.SimulationConfig;
 import dev.qkdbench.config.SyncConfig;
 import dev.qkdbench.config.SyncMode;
+import dev.qkdbench.controller.daemon.StartupFiles;
 import dev.qkdbench.controller.link.BobSide;
 import dev.qkdbench.controller.link.LinkSimulation;
 import dev.qkdbench.controller.link.SimulationSummary;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -78,8 +80,7 @@ final class SimulateCommand implements Callable<Integer> {
         Path file = config != null ? config : Main.home().resolve("config/examples/simulated-link.toml");
         LinkConfig link = ConfigLoader.loadLink(file);
         link = applyFlags(link);
-        Path storeDir = store != null ? store : Files.createTempDirectory("qkd-bench-");
-        Files.createDirectories(storeDir);
+        Path storeDir = store != null ? storeFolder(store) : Files.createTempDirectory("qkd-bench-");
         BobSide.Faults faults = faults();
         boolean emulated = switch (devices) {
             case "sim" -> false;
@@ -170,6 +171,24 @@ final class SimulateCommand implements Callable<Integer> {
             case "diverge-keys" -> new BobSide.Faults(i -> false, i -> true);
             default -> throw usage("--inject-fault must be flip-after-reconciliation or diverge-keys, was " + fault);
         };
+    }
+
+    /** The --store folder, made if missing; a usage error naming it when the stores cannot live there. */
+    private Path storeFolder(Path folder) {
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException | SecurityException e) {
+            String why = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                    : e.getClass().getSimpleName();
+            throw usage("--store: expected a folder for the two key stores, found " + folder + ", which cannot be made ("
+                    + why + ")");
+        }
+        for (String side : new String[] {"alice", "bob"}) {
+            StartupFiles.keyStoreProblem(folder.resolve(side + "-keys.db")).ifPresent(problem -> {
+                throw usage("--store: expected a folder for the two key stores, found " + problem);
+            });
+        }
+        return folder;
     }
 
     private CommandLine.ParameterException usage(String message) {

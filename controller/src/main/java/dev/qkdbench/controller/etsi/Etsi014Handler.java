@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.security.cert.Certificate;
@@ -78,7 +80,10 @@ final class Etsi014Handler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     /** A request copied out of Netty's buffers, so it outlives them on the worker thread. */
     private record Request(long startNanos, HttpMethod method, String uri, byte[] body, boolean keepAlive,
-                           boolean decodedOk) {
+                           Throwable decodeFailure) {
+        boolean decodedOk() {
+            return decodeFailure == null;
+        }
     }
 
     /** The answer to write: status and JSON body. */
@@ -92,7 +97,7 @@ final class Etsi014Handler extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
         Request r = new Request(System.nanoTime(), msg.method(), msg.uri(), ByteBufUtil.getBytes(msg.content()),
-                HttpUtil.isKeepAlive(msg), msg.decoderResult().isSuccess());
+                HttpUtil.isKeepAlive(msg), msg.decoderResult().isSuccess() ? null : failure(msg.decoderResult().cause()));
         if (serving) {
             if (waiting.size() >= MAX_QUEUED_PER_CONNECTION) {
                 log.warn("ETSI 014 client {} pipelined more than {} requests: closing", ctx.channel().remoteAddress(),
@@ -158,7 +163,7 @@ final class Etsi014Handler extends SimpleChannelInboundHandler<FullHttpRequest> 
         Route route = Route.OTHER;
         try {
             if (!r.decodedOk()) {
-                return error(route, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request", "bad_request");
+                return undecodable(r.decodeFailure());
             }
             QueryStringDecoder qs = new QueryStringDecoder(r.uri());
             String raw = qs.rawPath();
@@ -232,6 +237,28 @@ final class Etsi014Handler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private static Answer notFound(String path) {
         return error(Route.OTHER, HttpResponseStatus.NOT_FOUND, "no such resource: " + SaeId.quote(path)
                 + "; expected /api/v1/keys/{SAE_ID}/status, enc_keys or dec_keys", "not_found");
+    }
+
+    /** Why the HTTP decoder gave up: never null, so that a failed request stays marked failed. */
+    private static Throwable failure(Throwable cause) {
+        return cause != null ? cause : new IllegalArgumentException("unreadable request");
+    }
+
+    /**
+     * A request the HTTP decoder could not read: 414 or 431 when its request line or headers
+     * were over the decoder's limits (4096 and 8192 bytes), else 400. The connection closes after.
+     */
+    private static Answer undecodable(Throwable cause) {
+        if (cause instanceof TooLongHttpLineException) {
+            return error(Route.OTHER, HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                    "request line too long: " + cause.getMessage(), "uri_too_long");
+        }
+        if (cause instanceof TooLongHttpHeaderException) {
+            return error(Route.OTHER, HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "request headers too large: " + cause.getMessage(), "headers_too_large");
+        }
+        return error(Route.OTHER, HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + cause.getMessage(),
+                "bad_request");
     }
 
     private static Answer error(Route route, HttpResponseStatus status, String message, String reason) {

@@ -1,6 +1,9 @@
 package dev.qkdbench.controller.etsi;
 
 import dev.qkdbench.config.Etsi014Config;
+import dev.qkdbench.controller.api.ConnectionLimiter;
+import dev.qkdbench.controller.api.RequestDeadline;
+import dev.qkdbench.controller.api.ServerLimits;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -25,9 +28,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -42,10 +47,13 @@ import org.slf4j.LoggerFactory;
  * with keep-alive, JSON bodies of at most {@link #maxBodyBytes} bytes (413 beyond).
  *
  * <pre>
- * SslHandler -> HttpServerCodec -> HttpObjectAggregator -> IdleStateHandler -> Etsi014Handler
- *    TLS 1.3       HTTP/1.1          whole request,          closes idle        routes, runs the
- *    mutual auth                     413 when too big        connections        KeyManager on workers
+ * limit -> SslHandler -> deadline -> HttpServerCodec -> HttpObjectAggregator -> IdleStateHandler -> Etsi014Handler
+ * at most   TLS 1.3      whole        HTTP/1.1, 414 /    whole request,          closes idle        routes, runs the
+ * 256 at    mutual auth, request in   431 for a long     413 when too big        connections        KeyManager on workers
+ * once      handshake    10 s, else   request line /
+ *           in 10 s      408          headers
  * </pre>
+ * (limits: {@link #DEFAULT_LIMITS}). A slow or silent client holds a socket, never a thread.
  *
  * <p>The {@link KeyManager} runs on a small worker pool, never on the event loop: it does SQLite
  * transactions and, on Bob's side, peer-link round trips. When the pool's queue is full a request
@@ -57,13 +65,19 @@ public final class Etsi014Server implements AutoCloseable {
     static final int WORKER_THREADS = 4;
     /** Requests waiting for a worker before new ones get 503. */
     static final int WORKER_QUEUE = 256;
-    /** A connection with no request for this long is closed (clients reconnect on demand). */
-    static final int IDLE_SECONDS = 120;
+    /**
+     * A connection with no request for 120 s is closed (clients reconnect on demand); the TLS
+     * handshake, and then each request, has 10 s from its first byte to arrive whole (an SAE's
+     * requests are a few KiB on a lab network); 256 connections at once.
+     */
+    public static final ServerLimits DEFAULT_LIMITS = new ServerLimits(Duration.ofSeconds(120), Duration.ofSeconds(10),
+            256);
 
     private final EventLoopGroup boss;
     private final EventLoopGroup ioWorkers;
     private final ExecutorService keyWorkers;
     private final Channel channel;
+    private final ConnectionLimiter limiter;
 
     /** Told of every answered request: for the daemon's latency histogram. */
     @FunctionalInterface
@@ -84,11 +98,13 @@ public final class Etsi014Server implements AutoCloseable {
         void observe(String route, int status, long nanos);
     }
 
-    private Etsi014Server(EventLoopGroup boss, EventLoopGroup ioWorkers, ExecutorService keyWorkers, Channel channel) {
+    private Etsi014Server(EventLoopGroup boss, EventLoopGroup ioWorkers, ExecutorService keyWorkers, Channel channel,
+                          ConnectionLimiter limiter) {
         this.boss = boss;
         this.ioWorkers = ioWorkers;
         this.keyWorkers = keyWorkers;
         this.channel = channel;
+        this.limiter = limiter;
     }
 
     /** Largest request body accepted, in bytes: a dec_keys of {@code maxKeysPerRequest} IDs with room to spare. */
@@ -105,7 +121,14 @@ public final class Etsi014Server implements AutoCloseable {
      * @throws IllegalStateException naming the address when it cannot be bound
      */
     public static Etsi014Server start(Etsi014Config config, KeyManager keys, RequestObserver observer) {
+        return start(config, keys, observer, DEFAULT_LIMITS);
+    }
+
+    /** {@link #start(Etsi014Config, KeyManager, RequestObserver)} with other limits (tests use short timeouts). */
+    public static Etsi014Server start(Etsi014Config config, KeyManager keys, RequestObserver observer,
+                                      ServerLimits limits) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(keys, "keys");
         Objects.requireNonNull(observer, "observer");
         if (config.port() < 0 || config.port() > 65535) {
@@ -113,6 +136,8 @@ public final class Etsi014Server implements AutoCloseable {
         }
         SslContext tls = TlsFiles.serverContext(config);
         int maxBody = maxBodyBytes(keys.maxKeysPerRequest());
+        ConnectionLimiter limiter = new ConnectionLimiter("ETSI 014 key delivery", limits.maxConnections(), false);
+        long idleNanos = limits.idleTimeout().toNanos();
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("etsi014-accept", true),
                 NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(),
@@ -129,17 +154,24 @@ public final class Etsi014Server implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel c) {
                             ChannelPipeline p = c.pipeline();
-                            p.addLast("tls", tls.newHandler(c.alloc()));
+                            RequestDeadline deadline = new RequestDeadline(limits.requestTimeout());
+                            p.addLast("limit", limiter);
+                            SslHandler handshake = tls.newHandler(c.alloc());
+                            // The handshake is part of the first request, and on its clock.
+                            handshake.setHandshakeTimeout(limits.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+                            p.addLast("tls", handshake);
+                            p.addLast("deadline", deadline);
                             p.addLast("http", new HttpServerCodec());
                             p.addLast("aggregate", new JsonTooLargeAggregator(maxBody));
-                            p.addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS));
+                            p.addLast("request-read", deadline.requestRead());
+                            p.addLast("idle", new IdleStateHandler(0, 0, idleNanos, TimeUnit.NANOSECONDS));
                             p.addLast("etsi014", new Etsi014Handler(keys, workers, observer));
                         }
                     })
                     .bind(config.host(), config.port()).sync().channel();
             log.info("ETSI GS QKD 014 key delivery of KME {} ({}) on https://{}", keys.kmeId(), keys.side(),
                     ch.localAddress());
-            return new Etsi014Server(boss, io, workers, ch);
+            return new Etsi014Server(boss, io, workers, ch, limiter);
         } catch (Exception e) {
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -155,6 +187,16 @@ public final class Etsi014Server implements AutoCloseable {
     /** The port listened on (the one picked when the configuration said 0). */
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /** Connections open now (counted once the server has taken them in). */
+    int openConnections() {
+        return limiter.openConnections();
+    }
+
+    /** Connections refused since start because {@link ServerLimits#maxConnections()} were open. */
+    public long refusedConnections() {
+        return limiter.refusedConnections();
     }
 
     /** Stops accepting, closes connections and waits briefly for requests being served. */

@@ -311,6 +311,15 @@ class HttpApiServerTest {
     }
 
     @Test
+    void overlongHeadersAre431AndTheServerCarriesOn() throws Exception {
+        String reply = raw("GET /api/status HTTP/1.1\r\nHost: x\r\nX-Padding: "
+                + "p".repeat(HttpApiServer.MAX_HEADER_BYTES + 10) + "\r\n\r\n");
+        assertTrue(reply.startsWith("HTTP/1.1 431 "), reply);
+        assertTrue(reply.contains("\"error\""), reply);
+        assertEquals(200, get("/api/status").statusCode(), "the server carries on");
+    }
+
+    @Test
     void headAnswersTheLengthWithoutABody() throws Exception {
         HttpResponse<String> r = client.send(request("/api/status")
                 .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

@@ -138,6 +138,17 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aStoreFolderThatCannotBeMadeIsAUsageErrorNamingTheFlag(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("notes.txt"), "a file, not a folder\n");
+        Run r = simulate("--config", EXAMPLE.toString(), "--store", file.resolve("stores").toString());
+        assertEquals(2, r.exitCode(), r.err());
+        // A bad flag is told first, then the usage.
+        assertTrue(r.err().startsWith("--store: expected a folder for the two key stores, found "
+                + file.resolve("stores") + ", which cannot be made"), r.err());
+        assertFalse(r.err().contains("internal error"), r.err());
+    }
+
+    @Test
     void anOutOfRangeFlagIsAUsageError() {
         Run r = simulate("--config", EXAMPLE.toString(), "--eve-intercept-fraction", "2");
         assertEquals(2, r.exitCode());
