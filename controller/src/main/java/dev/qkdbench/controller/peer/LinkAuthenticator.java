@@ -265,7 +265,7 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
     /** Bob, on Alice's answer: both transcripts start, his with the hello he sent. */
     private String startBobTranscripts(PeerMessage m) {
         if (m.hasError()) {
-            return "Alice refused the handshake: " + m.getError().getReason();
+            return "Alice refused the handshake (" + m.getError().getReason() + ")";
         }
         if (!m.hasAuthHelloAck()) {
             return m.getBodyCase() + " before the authenticated handshake";
@@ -417,8 +417,8 @@ public final class LinkAuthenticator extends ChannelDuplexHandler {
         established.completeExceptionally(new PeerException("peer link authentication failed: " + why));
         if (role == Role.ALICE && recvSeq <= 1 && sendSeq == 0) {
             // A refused handshake: tell Bob why (nothing secret in it), then close.
-            byte[] refusal = PeerMessage.newBuilder().setSeq(1).setError(
-                    dev.qkdbench.controller.peer.v1.ErrorReply.newBuilder().setReason(why)).build().toByteArray();
+            byte[] refusal = PeerMessage.newBuilder().setSeq(1).setError(dev.qkdbench.controller.peer.v1.ErrorReply
+                    .newBuilder().setReason("peer link authentication failed: " + why)).build().toByteArray();
             ctx.writeAndFlush(ctx.alloc().buffer(refusal.length).writeBytes(refusal))
                     .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
         } else {

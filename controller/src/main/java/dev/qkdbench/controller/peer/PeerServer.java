@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Alice's end of the peer link: listens, and answers every request through a {@link PeerRequestHandler}.
- * One peer session at a time: a new authenticated connection replaces the one before (a reconnecting Bob whose
+ * One peer session at a time: a connection whose hello is accepted replaces the one before (a reconnecting Bob whose
  * old connection Alice has not yet seen close), and the handler hears of a disconnect only for the
  * connection that is the session, so a late close of a replaced connection cannot end a newer session.
  */
@@ -84,16 +84,15 @@ public final class PeerServer implements AutoCloseable {
             this.session = session;
         }
 
-        /** Only an authenticated connection becomes the session; a stranger cannot push Bob out. */
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-            if (event != LinkAuthenticator.ESTABLISHED) {
-                ctx.fireUserEventTriggered(event);
-                return;
-            }
-            Channel previous = session.getAndSet(ctx.channel());
-            if (previous != null && previous.isActive()) {
-                log.warn("peer connection from {} replaces the one from {}", ctx.channel().remoteAddress(),
+        /**
+         * A connection becomes the session when its hello is accepted (Alice answers HelloAck): an
+         * unauthenticated stranger never reaches this handler, and an authenticated peer whose
+         * hello is refused (another version, other parameters) leaves the running session alone.
+         */
+        private void becomeSession(Channel channel) {
+            Channel previous = session.getAndSet(channel);
+            if (previous != null && previous != channel && previous.isActive()) {
+                log.warn("peer connection from {} replaces the one from {}", channel.remoteAddress(),
                         previous.remoteAddress());
                 previous.close();
             }
@@ -101,6 +100,10 @@ public final class PeerServer implements AutoCloseable {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, PeerMessage request) {
+            if (ctx.channel() != session.get() && !request.hasHello()) {
+                ctx.writeAndFlush(error(request, "this connection has not said hello: say hello first"));
+                return;
+            }
             try {
                 handler.executorFor(request).execute(() -> answer(ctx, request));
             } catch (RejectedExecutionException e) {
@@ -124,6 +127,9 @@ public final class PeerServer implements AutoCloseable {
                 log.warn("request {} ({}) for '{}' failed: {}", request.getRequestId(), request.getBodyCase(),
                         request.getBlockId(), e.toString());
                 response = error(request, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            if (response.hasHelloAck()) {
+                becomeSession(ctx.channel());
             }
             ctx.writeAndFlush(response);
         }

@@ -335,14 +335,14 @@ class SideDaemonTest {
                         synchronized (o) {
                             byte[] before = held.getAndSet(null);
                             if (t0 == Tamper.REORDER) {
-                                // Held until the next frame overtakes it; if none comes within 300 ms
-                                // (the sender waits for an answer), it goes on unchanged and the
-                                // attack waits for a busier moment.
+                                // Held until the next frame overtakes it (a heartbeat comes within
+                                // 1.5 s at the latest); if none came within 2 s, it goes on unchanged
+                                // and the attack waits for another frame.
                                 if (before != null) {
                                     send(o, before);
                                 }
                                 held.set(frame);
-                                timer.schedule(() -> release(o, held, frame, direction), 300,
+                                timer.schedule(() -> release(o, held, frame, direction), 2000,
                                         java.util.concurrent.TimeUnit.MILLISECONDS);
                                 continue;
                             }

@@ -46,10 +46,15 @@ class PeerKeyAssignmentsTest {
 
             @Override
             public PeerMessage.Builder handle(PeerMessage request) {
+                if (request.hasHello()) {
+                    return PeerMessage.newBuilder().setHelloAck(dev.qkdbench.controller.peer.v1.HelloAck.getDefaultInstance());
+                }
                 return PeerKeyAssignments.answer(request, stores.authority);
             }
         }, keys[0]);
         client.set(PeerClient.connect("127.0.0.1", server.port(), Duration.ofSeconds(5), keys[1]));
+        client.get().call(PeerMessage.newBuilder().setHello(dev.qkdbench.controller.peer.v1.Hello.getDefaultInstance()),
+                Duration.ofSeconds(5));
         remote = PeerKeyAssignments.remote(client::get);
     }
 

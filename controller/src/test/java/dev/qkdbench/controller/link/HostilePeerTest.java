@@ -114,6 +114,9 @@ class HostilePeerTest {
     @Test
     void aMessageWithNoBodyIsRefusedAndTheServerCarriesOn() {
         try (PeerClient odd = PeerClient.connect("127.0.0.1", server.port(), DEADLINE, keys[1])) {
+            PeerException first = assertThrows(PeerException.class, () -> odd.call(PeerMessage.newBuilder(), DEADLINE));
+            assertTrue(first.refusal() != null && first.refusal().contains("say hello first"), first.getMessage());
+            odd.call(hello(AliceSide.PROTOCOL_VERSION), DEADLINE);
             PeerException e = assertThrows(PeerException.class, () -> odd.call(PeerMessage.newBuilder(), DEADLINE));
             assertTrue(e.refusal() != null && e.refusal().contains("does not serve BODY_NOT_SET"), e.getMessage());
         }
