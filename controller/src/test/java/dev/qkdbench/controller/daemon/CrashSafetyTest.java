@@ -47,8 +47,9 @@ import org.junit.jupiter.api.io.TempDir;
  * stop leaves two stores with the same key IDs and bytes, nothing pending.
  *
  * <p>The kill points are drawn from a seeded generator: up to 1.5 s after key production is
- * seen running, or after the cycle's first block is stored, so kills land while frames sift,
- * blocks reconcile, and commits are half done.
+ * seen running, or after the cycle's first block is stored, or the moment Bob's store holds a
+ * block Alice has not confirmed yet; so kills land while frames sift, blocks reconcile, and
+ * commits are half done.
  */
 class CrashSafetyTest {
     private static final Path EXAMPLES = Path.of("..", "config", "examples");
@@ -78,18 +79,25 @@ class CrashSafetyTest {
         Random random = new Random(20261122);
         Map<String, Map<String, String>> settled = new TreeMap<>();
         int killedAlice = 0;
-        int midBlockKills = 0;
+        int midCommitKills = 0;
         for (int cycle = 0; cycle < CYCLES; cycle++) {
             int[] ports = freePorts(3);
             Process alice = launch("alice", cycle, sideFile("alice", cycle, ports[0], ports[1]));
             Process bob = launch("bob", cycle, sideFile("bob", cycle, ports[0], ports[2]));
             awaitMetric(ports[2], "qkdbench_sifted_bits_total", alice, bob);
-            if (random.nextBoolean()) {
-                // Half the kills come after a block was stored in this cycle, so that they land on
-                // the next block's reconciliation or commit; the others while the first one fills.
-                awaitMetric(ports[2], "qkdbench_secret_bits_total", alice, bob);
+            int mode = random.nextInt(3);
+            if (mode == 0) {
+                // The commit itself: the moment Bob's store holds a block not yet confirmed (he
+                // stored his copy, Alice's answer has not come back), the kill falls.
+                awaitPendingAtBob(alice, bob);
+            } else {
+                if (mode == 1) {
+                    // After a block was stored in this cycle, so that the kill lands on the next
+                    // block's reconciliation or commit; otherwise while the first one fills.
+                    awaitMetric(ports[2], "qkdbench_secret_bits_total", alice, bob);
+                }
+                Thread.sleep(random.nextInt(1500)); // the kill point itself, not a wait for a condition
             }
-            Thread.sleep(random.nextInt(1500)); // the kill point itself, not a wait for a condition
             boolean aliceFirst = random.nextBoolean();
             killedAlice += aliceFirst ? 1 : 0;
             kill(aliceFirst ? alice : bob);
@@ -110,8 +118,8 @@ class CrashSafetyTest {
                         + " is whole");
                 if (!e.getValue().pending()) {
                     assertTrue(a.containsKey(e.getKey()), at + ": Bob confirmed " + e.getKey() + ", Alice lacks it");
-                } else if (!a.containsKey(e.getKey())) {
-                    midBlockKills++;
+                } else {
+                    midCommitKills++;
                 }
             }
             for (Map.Entry<String, Map<String, String>> e : settled.entrySet()) {
@@ -141,8 +149,9 @@ class CrashSafetyTest {
         for (Map.Entry<String, Map<String, String>> e : settled.entrySet()) {
             assertEquals(e.getValue(), a.get(e.getKey()).keys(), "settled block " + e.getKey() + " kept");
         }
-        System.out.printf("crash safety: %d cycles, Alice killed first %d times, %d blocks settled, %d kills left a "
-                + "block pending at Bob only%n", CYCLES, killedAlice, a.size(), midBlockKills);
+        assertTrue(midCommitKills > 0, "some kills fell inside a commit");
+        System.out.printf("crash safety: %d cycles, Alice killed first %d times, %d blocks settled, %d blocks left "
+                + "pending at Bob by a kill%n", CYCLES, killedAlice, a.size(), midCommitKills);
     }
 
     private static Map<String, String> keysOf(Map<String, Block> store) {
@@ -174,6 +183,30 @@ class CrashSafetyTest {
             }
         }
         return out;
+    }
+
+    /** Polls Bob's store (a second reader beside the daemon, as WAL allows) until a block is pending. */
+    private void awaitPendingAtBob(Process... alive) throws Exception {
+        long end = System.nanoTime() + DEADLINE.toNanos();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bob-keys.db"));
+             Statement s = c.createStatement()) {
+            while (System.nanoTime() < end) {
+                for (Process p : alive) {
+                    if (!p.isAlive()) {
+                        fail("a daemon exited with " + p.exitValue() + "\n" + log("alice") + "\n" + log("bob"));
+                    }
+                }
+                try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM blocks WHERE pending = 1")) {
+                    if (rs.next() && rs.getInt(1) > 0) {
+                        return;
+                    }
+                } catch (java.sql.SQLException e) {
+                    // the table is not there yet, or the store is busy: look again
+                }
+                Thread.sleep(1);
+            }
+        }
+        fail("no block pending at Bob within " + DEADLINE.toSeconds() + " s\n" + log("bob"));
     }
 
     private void kill(Process p) throws InterruptedException {
