@@ -44,6 +44,11 @@ final class KeyCutter {
     }
 
     static final int RECORD_BITS = 8 * dev.qkdbench.controller.peer.AuthKeys.RECORD_BYTES;
-    /** Fewer unused pads than this on a side (two records' worth) and the next block holds a record back. */
-    static final long PADS_LOW = 62;
+    /**
+     * Fewer unused pads than this on a side (about 33 records' worth) and the next block holds a
+     * record back. Kept well above a block's needs (3 pads) because ETSI 014 key assignments spend
+     * two pads each between blocks, and a side without pads cannot commit the block that would
+     * refill them. In steady state a record is held back only as often as pads are spent.
+     */
+    static final long PADS_LOW = 1024;
 }
