@@ -1,5 +1,6 @@
 package dev.qkdbench.controller.daemon;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +80,11 @@ class SideDaemonTest {
              KeyStore b = KeyStore.open(dir.resolve("bob-keys.db"))) {
             assertEquals(blocksOf(a), blocksOf(b), "the stores hold the same blocks after the drop");
             assertEquals(a.list(), b.list(), "the stores agree after the drop");
+            // The secret file holds 16 records (496 pads a side, under the 1024 mark): blocks held
+            // authentication records back, the same on both sides.
+            String record = a.newestAuthRecord(false).orElseThrow();
+            assertTrue(record.endsWith("-auth"), "a block's record, not the secret's: " + record);
+            assertArrayEquals(a.authRecord(record).orElseThrow(), b.authRecord(record).orElseThrow());
             // Every stored block's ID is unique across the two sessions and names its session.
             List<String> sessions = bob.recentBlocks(1000).stream().filter(BlockAudit::ok).map(BlockAudit::id)
                     .map(id -> id.substring(0, id.indexOf("-b-"))).distinct().toList();
