@@ -199,47 +199,37 @@ public final class KeyStore implements AutoCloseable {
             throw new IllegalArgumentException(keyIds.size() + " key IDs for " + keys.size() + " keys");
         }
         long now = System.currentTimeMillis();
-        try {
-            db.setAutoCommit(false);
-            try (PreparedStatement block = db.prepareStatement(
-                         "INSERT INTO blocks(block_id, key_count, stored_ms, pending) VALUES (?, ?, ?, ?)");
-                 PreparedStatement key = db.prepareStatement(
-                         "INSERT INTO keys(key_id, block_id, seq, key_bytes, created_ms) VALUES (?, ?, ?, ?, ?)");
-                 PreparedStatement auth = db.prepareStatement(
-                         "INSERT INTO auth_keys(record_id, block_id, bits, created_ms) VALUES (?, ?, ?, ?)")) {
-                block.setString(1, blockId);
-                block.setInt(2, keys.size());
-                block.setLong(3, now);
-                block.setInt(4, pending ? 1 : 0);
-                block.executeUpdate();
-                if (authRecord != null) {
-                    auth.setString(1, blockId + "-auth");
-                    auth.setString(2, blockId);
-                    auth.setBytes(3, authRecord);
-                    auth.setLong(4, now);
-                    auth.executeUpdate();
-                }
-                long seq = nextSeq;
-                for (int i = 0; i < keys.size(); i++) {
-                    key.setString(1, keyIds.get(i));
-                    key.setString(2, blockId);
-                    key.setLong(3, seq++);
-                    key.setBytes(4, keys.get(i));
-                    key.setLong(5, now);
-                    key.addBatch();
-                }
-                key.executeBatch();
-                db.commit();
-                nextSeq = seq;
-            } catch (SQLException e) {
-                db.rollback();
-                throw new KeyStoreException("cannot store block " + blockId + " in " + file + ": " + e.getMessage(), e);
-            } finally {
-                db.setAutoCommit(true);
+        nextSeq = transaction("store block " + blockId, () -> {
+            PreparedStatement block = statement(
+                    "INSERT INTO blocks(block_id, key_count, stored_ms, pending) VALUES (?, ?, ?, ?)");
+            PreparedStatement key = statement(
+                    "INSERT INTO keys(key_id, block_id, seq, key_bytes, created_ms) VALUES (?, ?, ?, ?, ?)");
+            PreparedStatement auth = statement(
+                    "INSERT INTO auth_keys(record_id, block_id, bits, created_ms) VALUES (?, ?, ?, ?)");
+            block.setString(1, blockId);
+            block.setInt(2, keys.size());
+            block.setLong(3, now);
+            block.setInt(4, pending ? 1 : 0);
+            block.executeUpdate();
+            if (authRecord != null) {
+                auth.setString(1, blockId + "-auth");
+                auth.setString(2, blockId);
+                auth.setBytes(3, authRecord);
+                auth.setLong(4, now);
+                auth.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);
-        }
+            long seq = nextSeq;
+            for (int i = 0; i < keys.size(); i++) {
+                key.setString(1, keyIds.get(i));
+                key.setString(2, blockId);
+                key.setLong(3, seq++);
+                key.setBytes(4, keys.get(i));
+                key.setLong(5, now);
+                key.addBatch();
+            }
+            key.executeBatch();
+            return seq;
+        });
     }
 
     /**
@@ -247,33 +237,24 @@ public final class KeyStore implements AutoCloseable {
      * neither. Returns the number of keys erased.
      */
     public synchronized int deleteBlock(String blockId) {
-        try {
-            db.setAutoCommit(false);
-            try (PreparedStatement keys = db.prepareStatement("DELETE FROM keys WHERE block_id = ?");
-                 PreparedStatement block = db.prepareStatement("DELETE FROM blocks WHERE block_id = ?");
-                 PreparedStatement auth = db.prepareStatement("DELETE FROM auth_keys WHERE block_id = ?")) {
-                keys.setString(1, blockId);
-                int n = keys.executeUpdate();
-                block.setString(1, blockId);
-                block.executeUpdate();
-                auth.setString(1, blockId);
-                auth.executeUpdate();
-                db.commit();
-                return n;
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            throw new KeyStoreException("cannot erase block " + blockId + " from " + file + ": " + e.getMessage(), e);
-        }
+        return transaction("erase block " + blockId, () -> {
+            PreparedStatement keys = statement("DELETE FROM keys WHERE block_id = ?");
+            PreparedStatement block = statement("DELETE FROM blocks WHERE block_id = ?");
+            PreparedStatement auth = statement("DELETE FROM auth_keys WHERE block_id = ?");
+            keys.setString(1, blockId);
+            int n = keys.executeUpdate();
+            block.setString(1, blockId);
+            block.executeUpdate();
+            auth.setString(1, blockId);
+            auth.executeUpdate();
+            return n;
+        });
     }
 
     /** Whether a block's keys are stored. */
     public synchronized boolean hasBlock(String blockId) {
-        try (PreparedStatement s = db.prepareStatement("SELECT 1 FROM blocks WHERE block_id = ?")) {
+        try {
+            PreparedStatement s = statement("SELECT 1 FROM blocks WHERE block_id = ?");
             s.setString(1, blockId);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next();
@@ -285,7 +266,8 @@ public final class KeyStore implements AutoCloseable {
 
     /** Bob: Alice confirmed she stored the block, so it is no longer pending. */
     public synchronized void confirmBlock(String blockId) {
-        try (PreparedStatement s = db.prepareStatement("UPDATE blocks SET pending = 0 WHERE block_id = ?")) {
+        try {
+            PreparedStatement s = statement("UPDATE blocks SET pending = 0 WHERE block_id = ?");
             s.setString(1, blockId);
             s.executeUpdate();
         } catch (SQLException e) {
@@ -296,8 +278,7 @@ public final class KeyStore implements AutoCloseable {
     /** Blocks stored as pending and never confirmed (Bob's commits a crash or a dropped link left in doubt). */
     public synchronized List<String> pendingBlocks() {
         List<String> ids = new ArrayList<>();
-        try (Statement s = db.createStatement();
-             ResultSet rs = s.executeQuery("SELECT block_id FROM blocks WHERE pending = 1 ORDER BY block_id")) {
+        try (ResultSet rs = statement("SELECT block_id FROM blocks WHERE pending = 1 ORDER BY block_id").executeQuery()) {
             while (rs.next()) {
                 ids.add(rs.getString(1));
             }
@@ -318,33 +299,24 @@ public final class KeyStore implements AutoCloseable {
                     + "-byte records, got " + secret.length + " bytes");
         }
         long now = System.currentTimeMillis();
-        try {
-            db.setAutoCommit(false);
-            try (PreparedStatement s = db.prepareStatement(
-                    "INSERT OR IGNORE INTO auth_keys(record_id, block_id, bits, created_ms) VALUES (?, NULL, ?, ?)")) {
-                int added = 0;
-                for (int r = 0; r < secret.length / AuthKeys.RECORD_BYTES; r++) {
-                    s.setString(1, String.format("%s-%04d", prefix, r));
-                    s.setBytes(2, Arrays.copyOfRange(secret, r * AuthKeys.RECORD_BYTES, (r + 1) * AuthKeys.RECORD_BYTES));
-                    s.setLong(3, now);
-                    added += s.executeUpdate();
-                }
-                db.commit();
-                return added;
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
+        return transaction("import the pre-shared secret", () -> {
+            PreparedStatement s = statement(
+                    "INSERT OR IGNORE INTO auth_keys(record_id, block_id, bits, created_ms) VALUES (?, NULL, ?, ?)");
+            int added = 0;
+            for (int r = 0; r < secret.length / AuthKeys.RECORD_BYTES; r++) {
+                s.setString(1, String.format("%s-%04d", prefix, r));
+                s.setBytes(2, Arrays.copyOfRange(secret, r * AuthKeys.RECORD_BYTES, (r + 1) * AuthKeys.RECORD_BYTES));
+                s.setLong(3, now);
+                added += s.executeUpdate();
             }
-        } catch (SQLException e) {
-            throw new KeyStoreException("cannot import the pre-shared secret into " + file + ": " + e.getMessage(), e);
-        }
+            return added;
+        });
     }
 
     /** An authentication record's bytes, pending or not; empty when it is not here. */
     public synchronized Optional<byte[]> authRecord(String recordId) {
-        try (PreparedStatement s = db.prepareStatement("SELECT bits FROM auth_keys WHERE record_id = ?")) {
+        try {
+            PreparedStatement s = statement("SELECT bits FROM auth_keys WHERE record_id = ?");
             s.setString(1, recordId);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
@@ -363,8 +335,9 @@ public final class KeyStore implements AutoCloseable {
      * its own transaction (durable before this returns), and returns the record and slot.
      */
     public synchronized Optional<AuthKeys.Pad> takeAuthPad(long slotMask, boolean confirmedOnly) {
-        try (PreparedStatement s = db.prepareStatement("SELECT record_id, bits, used " + USABLE_RECORDS
-                + " AND (a.used & ?) != ? ORDER BY a.rowid LIMIT 1")) {
+        try {
+            PreparedStatement s = statement("SELECT record_id, bits, used " + USABLE_RECORDS
+                    + " AND (a.used & ?) != ? ORDER BY a.rowid LIMIT 1");
             s.setInt(1, confirmedOnly ? 1 : 0);
             s.setLong(2, slotMask);
             s.setLong(3, slotMask);
@@ -380,11 +353,10 @@ public final class KeyStore implements AutoCloseable {
                 used = rs.getLong(3);
             }
             int slot = Long.numberOfTrailingZeros(slotMask & ~used);
-            try (PreparedStatement u = db.prepareStatement("UPDATE auth_keys SET used = used | ? WHERE record_id = ?")) {
-                u.setLong(1, 1L << slot);
-                u.setString(2, id);
-                u.executeUpdate();
-            }
+            PreparedStatement u = statement("UPDATE auth_keys SET used = used | ? WHERE record_id = ?");
+            u.setLong(1, 1L << slot);
+            u.setString(2, id);
+            u.executeUpdate();
             return Optional.of(AuthKeys.Pad.of(id, slot, bits));
         } catch (SQLException e) {
             throw new KeyStoreException("cannot take an authentication pad in " + file + ": " + e.getMessage(), e);
@@ -393,7 +365,8 @@ public final class KeyStore implements AutoCloseable {
 
     /** Unused slots among {@code slotMask}'s over the usable records. */
     public synchronized long authPadsLeft(long slotMask, boolean confirmedOnly) {
-        try (PreparedStatement s = db.prepareStatement("SELECT used " + USABLE_RECORDS + " AND (a.used & ?) != ?")) {
+        try {
+            PreparedStatement s = statement("SELECT used " + USABLE_RECORDS + " AND (a.used & ?) != ?");
             s.setInt(1, confirmedOnly ? 1 : 0);
             s.setLong(2, slotMask);
             s.setLong(3, slotMask);
@@ -411,8 +384,8 @@ public final class KeyStore implements AutoCloseable {
 
     /** The newest usable record, or empty when there is none. */
     public synchronized Optional<String> newestAuthRecord(boolean confirmedOnly) {
-        try (PreparedStatement s = db.prepareStatement("SELECT record_id " + USABLE_RECORDS
-                + " ORDER BY a.rowid DESC LIMIT 1")) {
+        try {
+            PreparedStatement s = statement("SELECT record_id " + USABLE_RECORDS + " ORDER BY a.rowid DESC LIMIT 1");
             s.setInt(1, confirmedOnly ? 1 : 0);
             try (ResultSet rs = s.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
@@ -431,7 +404,7 @@ public final class KeyStore implements AutoCloseable {
     }
 
     private long scalar(String sql) {
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (ResultSet rs = statement(sql).executeQuery()) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
@@ -442,8 +415,7 @@ public final class KeyStore implements AutoCloseable {
     /** Every stored key, oldest first, without consuming any (inspection and tests). */
     public synchronized List<StoredKey> list() {
         List<StoredKey> out = new ArrayList<>();
-        try (Statement s = db.createStatement();
-             ResultSet rs = s.executeQuery("SELECT key_id, block_id, key_bytes FROM keys ORDER BY seq")) {
+        try (ResultSet rs = statement("SELECT key_id, block_id, key_bytes FROM keys ORDER BY seq").executeQuery()) {
             while (rs.next()) {
                 out.add(new StoredKey(rs.getString(1), rs.getString(2), rs.getBytes(3)));
             }
@@ -455,32 +427,21 @@ public final class KeyStore implements AutoCloseable {
 
     /** Takes one key by ID: returns it and erases it, so it is delivered at most once. */
     public synchronized Optional<StoredKey> take(String keyId) {
-        try {
-            db.setAutoCommit(false);
-            try (PreparedStatement get = db.prepareStatement("SELECT block_id, key_bytes FROM keys WHERE key_id = ?");
-                 PreparedStatement del = db.prepareStatement("DELETE FROM keys WHERE key_id = ?")) {
-                get.setString(1, keyId);
-                StoredKey key;
-                try (ResultSet rs = get.executeQuery()) {
-                    if (!rs.next()) {
-                        db.rollback();
-                        return Optional.empty();
-                    }
-                    key = new StoredKey(keyId, rs.getString(1), rs.getBytes(2));
+        return transaction("take key " + keyId, () -> {
+            PreparedStatement get = statement("SELECT block_id, key_bytes FROM keys WHERE key_id = ?");
+            get.setString(1, keyId);
+            StoredKey key;
+            try (ResultSet rs = get.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.<StoredKey>empty();
                 }
-                del.setString(1, keyId);
-                del.executeUpdate();
-                db.commit();
-                return Optional.of(key);
-            } catch (SQLException e) {
-                db.rollback();
-                throw e;
-            } finally {
-                db.setAutoCommit(true);
+                key = new StoredKey(keyId, rs.getString(1), rs.getBytes(2));
             }
-        } catch (SQLException e) {
-            throw new KeyStoreException("key store " + file + ": " + e.getMessage(), e);
-        }
+            PreparedStatement del = statement("DELETE FROM keys WHERE key_id = ?");
+            del.setString(1, keyId);
+            del.executeUpdate();
+            return Optional.of(key);
+        });
     }
 
     /**
@@ -641,9 +602,10 @@ public final class KeyStore implements AutoCloseable {
     }
 
     /**
-     * A statement of the ETSI bookkeeping, prepared once and kept: these run a few times per
-     * request, and preparing costs as much as running them. Its parameters and any batch left
-     * over from a failed transaction are cleared before it is handed out.
+     * A statement prepared once and kept for the connection's life: most run several times per
+     * block or request, and preparing one costs as much as running it. Its parameters and any
+     * batch left over from a failed transaction are cleared before it is handed out. Every
+     * statement's text is a constant of this class; no outside value is ever part of it.
      */
     private PreparedStatement statement(String sql) throws SQLException {
         PreparedStatement s = statements.get(sql);
