@@ -1,6 +1,7 @@
 package dev.qkdbench.controller.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -20,11 +21,22 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +66,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashSafetyTest {
     private static final Path EXAMPLES = Path.of("..", "config", "examples");
     private static final int CYCLES = 20;
+    private static final int DELIVERY_CYCLES = 8;
     private static final Duration DEADLINE = Duration.ofSeconds(120);
 
     @TempDir
@@ -82,8 +95,8 @@ class CrashSafetyTest {
         int midCommitKills = 0;
         for (int cycle = 0; cycle < CYCLES; cycle++) {
             int[] ports = freePorts(3);
-            Process alice = launch("alice", cycle, sideFile("alice", cycle, ports[0], ports[1]));
-            Process bob = launch("bob", cycle, sideFile("bob", cycle, ports[0], ports[2]));
+            Process alice = launch("alice", cycle, sideFile("alice", cycle, ports[0], ports[1], 0));
+            Process bob = launch("bob", cycle, sideFile("bob", cycle, ports[0], ports[2], 0));
             awaitMetric(ports[2], "qkdbench_sifted_bits_total", alice, bob);
             int mode = random.nextInt(3);
             if (mode == 0) {
@@ -135,8 +148,8 @@ class CrashSafetyTest {
 
         // A last start: Bob settles what the kills left pending, then both stop gracefully.
         int[] ports = freePorts(3);
-        Process alice = launch("alice", CYCLES, sideFile("alice", CYCLES, ports[0], ports[1]));
-        Process bob = launch("bob", CYCLES, sideFile("bob", CYCLES, ports[0], ports[2]));
+        Process alice = launch("alice", CYCLES, sideFile("alice", CYCLES, ports[0], ports[1], 0));
+        Process bob = launch("bob", CYCLES, sideFile("bob", CYCLES, ports[0], ports[2], 0));
         awaitMetric(ports[2], "qkdbench_sifted_bits_total", alice, bob);
         bob.destroy();
         assertTrue(bob.waitFor(60, TimeUnit.SECONDS) && bob.exitValue() == 0, "Bob stops cleanly\n" + log("bob"));
@@ -152,6 +165,250 @@ class CrashSafetyTest {
         assertTrue(midCommitKills > 0, "some kills fell inside a commit");
         System.out.printf("crash safety: %d cycles, Alice killed first %d times, %d blocks settled, %d blocks left "
                 + "pending at Bob by a kill%n", CYCLES, killedAlice, a.size(), midCommitKills);
+    }
+
+    /**
+     * Key delivery (ETSI GS QKD 014) across SIGKILLs: a master SAE takes keys from Alice's KME and
+     * its slave the same keys by ID from Bob's, request after request, while the two daemons are
+     * killed at random points, cycle after cycle. Throughout:
+     * <ul>
+     *   <li>no SAE ever receives a key ID twice, and the slave's bytes are the master's;</li>
+     *   <li>a key the slave took is refused when it asks again, after a restart too;</li>
+     *   <li>a delivered key's bytes are gone from the store that delivered it;</li>
+     *   <li>every key the master received reaches the slave once both run again, except one whose
+     *       delivery Bob committed but whose answer a kill cut off: delivered at most once means
+     *       it is then lost to the slave, never repeated (asking again is refused).</li>
+     * </ul>
+     */
+    @Test
+    void sigkillDuringKeyDeliveryNeverDeliversAKeyTwice() throws Exception {
+        MemoryAuthKeys.writeSecret(dir, 32);
+        SaePair sae = SaePair.issue(dir.resolve("certs"));
+        Ledger ledger = new Ledger(sae);
+        Random random = new Random(20261123);
+        ExecutorService clients = Executors.newSingleThreadExecutor();
+        try {
+            for (int cycle = 0; cycle < DELIVERY_CYCLES; cycle++) {
+                int[] ports = freePorts(5);
+                Process alice = launch("alice", cycle, sideFile("alice", cycle, ports[0], ports[1], ports[3]));
+                Process bob = launch("bob", cycle, sideFile("bob", cycle, ports[0], ports[2], ports[4]));
+                awaitMetric(ports[2], "qkdbench_secret_bits_total", alice, bob);
+                AtomicBoolean stop = new AtomicBoolean();
+                Future<?> client = clients.submit(() -> ledger.run(ports[3], ports[4], stop));
+                ledger.awaitDeliveries(ledger.delivered() + 1, client, alice, bob);
+                Thread.sleep(random.nextInt(800)); // the kill point itself, not a wait for a condition
+                boolean aliceFirst = random.nextBoolean();
+                kill(aliceFirst ? alice : bob);
+                kill(aliceFirst ? bob : alice);
+                stop.set(true);
+                client.get(60, TimeUnit.SECONDS);
+                String at = "cycle " + cycle + " (" + (aliceFirst ? "alice" : "bob") + " killed first)";
+                ledger.check(at, keysOf(read(dir.resolve("alice-keys.db"))), keysOf(read(dir.resolve("bob-keys.db"))));
+            }
+
+            // Both run again: the slave takes what the master was given and it was not, then both stop.
+            int[] ports = freePorts(5);
+            Process alice = launch("alice", DELIVERY_CYCLES, sideFile("alice", DELIVERY_CYCLES, ports[0], ports[1], ports[3]));
+            Process bob = launch("bob", DELIVERY_CYCLES, sideFile("bob", DELIVERY_CYCLES, ports[0], ports[2], ports[4]));
+            awaitMetric(ports[2], "qkdbench_sifted_bits_total", alice, bob);
+            ledger.settle(ports[4], alice, bob);
+            bob.destroy();
+            assertTrue(bob.waitFor(60, TimeUnit.SECONDS) && bob.exitValue() == 0, "Bob stops cleanly\n" + log("bob"));
+            alice.destroy();
+            assertTrue(alice.waitFor(60, TimeUnit.SECONDS) && alice.exitValue() == 0,
+                    "Alice stops cleanly\n" + log("alice"));
+            Map<String, String> a = keysOf(read(dir.resolve("alice-keys.db")));
+            Map<String, String> b = keysOf(read(dir.resolve("bob-keys.db")));
+            ledger.check("after the last restart", a, b);
+            assertEquals(List.of(), ledger.owed(), "keys the master has and the slave never got");
+            // What Bob holds beyond Alice: keys Alice delivered to a master that never read her answer.
+            Map<String, String> onlyAtBob = new TreeMap<>(b);
+            onlyAtBob.keySet().removeAll(a.keySet());
+            assertTrue(deliveredBy(dir.resolve("alice-keys.db")).containsAll(onlyAtBob.keySet()),
+                    "every key only Bob holds was delivered by Alice");
+            assertTrue(ledger.delivered() >= DELIVERY_CYCLES, "keys were delivered in every cycle: "
+                    + ledger.delivered());
+            assertTrue(ledger.lostInFlight() <= DELIVERY_CYCLES * Ledger.BATCH, "at most one cut-off answer per kill: "
+                    + ledger.lostInFlight());
+            System.out.printf("crash safety of delivery: %d cycles, %d keys to the master, %d to the slave, %d refused "
+                            + "on asking again, %d lost in a cut-off answer%n", DELIVERY_CYCLES, ledger.masterKeys.size(),
+                    ledger.delivered(), ledger.refusedAgain, ledger.lostInFlight());
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    /**
+     * What the two SAEs were given, and the requests that make it: the master takes {@link #BATCH}
+     * keys at a time from Alice's KME, and the slave takes them by ID from Bob's.
+     */
+    private final class Ledger {
+        static final int BATCH = 2;
+        private final SaePair sae;
+        final Map<String, String> masterKeys = new ConcurrentHashMap<>();
+        final Map<String, String> slaveKeys = new ConcurrentHashMap<>();
+        /** Given to the master, not yet to the slave, oldest first. */
+        private final Set<String> owed = Collections.synchronizedSet(new LinkedHashSet<>());
+        private final Set<String> lost = ConcurrentHashMap.newKeySet();
+        private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        private final AtomicInteger slaveCount = new AtomicInteger();
+        volatile int refusedAgain;
+
+        Ledger(SaePair sae) {
+            this.sae = sae;
+        }
+
+        int delivered() {
+            return slaveCount.get();
+        }
+
+        int lostInFlight() {
+            return lost.size();
+        }
+
+        List<String> owed() {
+            synchronized (owed) {
+                return List.copyOf(owed);
+            }
+        }
+
+        /** Requests until {@code stop}: first the slave asks again for a key it has, then new keys. */
+        void run(int aliceEtsi, int bobEtsi, AtomicBoolean stop) {
+            boolean askedAgain = slaveKeys.isEmpty();
+            while (!stop.get()) {
+                try {
+                    if (!askedAgain) {
+                        askedAgain = askAgain(bobEtsi);
+                    } else if (!owed.isEmpty()) {
+                        settleOne(bobEtsi);
+                    } else {
+                        take(aliceEtsi);
+                    }
+                    Thread.sleep(20); // pacing between requests, not a wait for a condition
+                } catch (IOException e) {
+                    // a daemon is down or not yet up: its KME does not answer
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+
+        private boolean askAgain(int bobEtsi) throws IOException, InterruptedException {
+            String id = slaveKeys.keySet().iterator().next();
+            HttpResponse<String> r = sae.decKeys(bobEtsi, List.of(id));
+            if (r.statusCode() == 200) {
+                violations.add("the slave received key " + id + " again: " + r.body());
+                return true;
+            }
+            if (r.statusCode() == 401) {
+                refusedAgain++;
+                return true;
+            }
+            return false; // Bob's KME cannot ask Alice's yet (503): ask again later
+        }
+
+        private void take(int aliceEtsi) throws IOException, InterruptedException {
+            HttpResponse<String> r = sae.encKeys(aliceEtsi, BATCH);
+            if (r.statusCode() != 200) {
+                return; // no key stored yet
+            }
+            for (Map.Entry<String, byte[]> k : SaePair.keys(r.body()).entrySet()) {
+                if (masterKeys.putIfAbsent(k.getKey(), HexFormat.of().formatHex(k.getValue())) != null) {
+                    violations.add("the master received key " + k.getKey() + " twice");
+                }
+                owed.add(k.getKey());
+            }
+        }
+
+        private void settleOne(int bobEtsi) throws IOException, InterruptedException {
+            String id;
+            synchronized (owed) {
+                id = owed.iterator().next();
+            }
+            HttpResponse<String> r = sae.decKeys(bobEtsi, List.of(id));
+            if (r.statusCode() == 200) {
+                for (Map.Entry<String, byte[]> k : SaePair.keys(r.body()).entrySet()) {
+                    String hex = HexFormat.of().formatHex(k.getValue());
+                    if (slaveKeys.putIfAbsent(k.getKey(), hex) != null) {
+                        violations.add("the slave received key " + k.getKey() + " twice");
+                    }
+                    if (!hex.equals(masterKeys.get(k.getKey()))) {
+                        violations.add("key " + k.getKey() + ": the slave's bytes are not the master's");
+                    }
+                    slaveCount.incrementAndGet();
+                }
+                owed.remove(id);
+            } else if (r.statusCode() == 401 && r.body().contains("already")) {
+                // Bob recorded the delivery, and a kill cut his answer off: at most once, so never again.
+                lost.add(id);
+                owed.remove(id);
+            }
+        }
+
+        /** Polls until the slave has {@code count} keys. */
+        void awaitDeliveries(int count, Future<?> client, Process... alive) throws Exception {
+            long end = System.nanoTime() + DEADLINE.toNanos();
+            while (slaveCount.get() < count) {
+                for (Process p : alive) {
+                    if (!p.isAlive()) {
+                        fail("a daemon exited with " + p.exitValue() + "\n" + log("alice") + "\n" + log("bob"));
+                    }
+                }
+                if (client.isDone()) {
+                    client.get();
+                    fail("the SAEs stopped asking");
+                }
+                if (System.nanoTime() > end) {
+                    fail("the slave got no key within " + DEADLINE.toSeconds() + " s; violations " + violations
+                            + "\n" + log("alice") + "\n" + log("bob"));
+                }
+                Thread.sleep(10);
+            }
+        }
+
+        /** The slave takes every key still owed, or learns it was lost in a cut-off answer. */
+        void settle(int bobEtsi, Process... alive) throws Exception {
+            long end = System.nanoTime() + DEADLINE.toNanos();
+            while (!owed.isEmpty() && System.nanoTime() < end) {
+                for (Process p : alive) {
+                    assertTrue(p.isAlive(), "a daemon exited\n" + log("alice") + "\n" + log("bob"));
+                }
+                try {
+                    settleOne(bobEtsi);
+                } catch (IOException e) {
+                    // Bob's KME not up yet
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        /** No violation so far, and the stores hold none of the delivered keys; Alice's keys are Bob's. */
+        void check(String at, Map<String, String> alice, Map<String, String> bob) {
+            assertEquals(List.of(), List.copyOf(violations), at);
+            for (String id : masterKeys.keySet()) {
+                assertFalse(alice.containsKey(id), at + ": key " + id + " delivered to the master is still at Alice");
+            }
+            for (String id : slaveKeys.keySet()) {
+                assertFalse(bob.containsKey(id), at + ": key " + id + " delivered to the slave is still at Bob");
+            }
+            for (Map.Entry<String, String> k : alice.entrySet()) {
+                assertEquals(k.getValue(), bob.get(k.getKey()), at + ": key " + k.getKey() + " at Alice and at Bob");
+            }
+        }
+    }
+
+    /** The key IDs a store recorded as delivered to some SAE. */
+    private static Set<String> deliveredBy(Path db) throws Exception {
+        Set<String> ids = new HashSet<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT key_id FROM deliveries")) {
+            while (rs.next()) {
+                ids.add(rs.getString(1));
+            }
+        }
+        return ids;
     }
 
     private static Map<String, String> keysOf(Map<String, Block> store) {
@@ -240,8 +497,12 @@ class CrashSafetyTest {
         fail("no " + counter + " within " + DEADLINE.toSeconds() + " s\n" + log("alice") + "\n" + log("bob"));
     }
 
-    /** The example side file with this cycle's seed and ports, 10^6-bit blocks (smaller ones leave too few test-basis counts to bound the phase error), the shared store paths. */
-    private Path sideFile(String side, int cycle, int peerPort, int httpPort) throws IOException {
+    /**
+     * The example side file with this cycle's seed and ports, 10^6-bit blocks (smaller ones leave
+     * too few test-basis counts to bound the phase error), the shared store paths; and with the
+     * ETSI GS QKD 014 KME on {@code etsiPort} and the lab certificates, unless it is 0.
+     */
+    private Path sideFile(String side, int cycle, int peerPort, int httpPort, int etsiPort) throws IOException {
         String defaultHttp = side.equals("alice") ? "7380" : "7381";
         String text = Files.readString(EXAMPLES.resolve(side + ".toml"))
                 .replace("port = 7300", "port = " + peerPort)
@@ -251,6 +512,14 @@ class CrashSafetyTest {
                 .replace("peer_connect_deadline = \"60s\"", "peer_connect_deadline = \"30s\"")
                 .replace("path = \"" + side + "-keys.db\"", "path = \"" + dir.resolve(side + "-keys.db") + "\"");
         assertTrue(text.contains("seed = " + (1000 + cycle)), "the example " + side + ".toml changed shape");
+        if (etsiPort != 0) {
+            text = text.replace("[etsi014]\nhost = \"127.0.0.1\"\nport = 0", "[etsi014]\nhost = \"127.0.0.1\"\nport = " + etsiPort)
+                    .replace("# ca_certificate = \"certs/", "ca_certificate = \"certs/")
+                    .replace("# certificate = \"certs/", "certificate = \"certs/")
+                    .replace("# private_key = \"certs/", "private_key = \"certs/");
+            assertTrue(text.contains("port = " + etsiPort) && text.contains("\nprivate_key = \"certs/" + side),
+                    "the example " + side + ".toml changed shape");
+        }
         Path file = dir.resolve(side + ".toml");
         Files.writeString(file, text);
         return file;

@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.qkdbench.controller.api.HeadlessChromium;
-import dev.qkdbench.controller.etsi.LabCertificates;
-import dev.qkdbench.controller.etsi.TlsFiles;
 import dev.qkdbench.controller.keys.KeyStore;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -24,13 +22,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,11 +69,7 @@ class TwoDaemonsEndToEndTest {
     @Test
     void twoDaemonsFormALinkAndDeliverTheSameKeysToMasterAndSlave() throws Exception {
         Path certs = dir.resolve("certs");
-        LabCertificates.Credential ca = LabCertificates.createCa(certs, "qkd-lab-ca");
-        LabCertificates.issueServer(ca, certs, "alice", List.of("localhost", "127.0.0.1"));
-        LabCertificates.issueServer(ca, certs, "bob", List.of("localhost", "127.0.0.1"));
-        LabCertificates.issueClient(ca, certs, "sae-master");
-        LabCertificates.issueClient(ca, certs, "sae-slave");
+        SaePair sae = SaePair.issue(certs);
         int peerPort = freePort();
         Map<String, Integer> http = Map.of("alice", freePort(), "bob", freePort());
         Map<String, Integer> etsi = Map.of("alice", freePort(), "bob", freePort());
@@ -111,31 +102,20 @@ class TwoDaemonsEndToEndTest {
         dashboardShowsLiveData(http.get("bob"));
 
         // The master SAE asks Alice's KME for 4 keys for the slave; the slave asks Bob's KME for them by ID.
-        SSLContext master = TlsFiles.clientContext(LabCertificates.certificateFile(certs, "qkd-lab-ca"),
-                LabCertificates.certificateFile(certs, "sae-master"), LabCertificates.privateKeyFile(certs, "sae-master"));
-        SSLContext slave = TlsFiles.clientContext(LabCertificates.certificateFile(certs, "qkd-lab-ca"),
-                LabCertificates.certificateFile(certs, "sae-slave"), LabCertificates.privateKeyFile(certs, "sae-slave"));
-        HttpResponse<String> enc = post(master, etsi.get("alice"), "/api/v1/keys/sae-slave/enc_keys",
-                "{\"number\": 4}");
+        HttpResponse<String> enc = sae.encKeys(etsi.get("alice"), 4);
         assertEquals(200, enc.statusCode(), enc.body());
-        Map<String, byte[]> masterKeys = keys(enc.body());
+        Map<String, byte[]> masterKeys = SaePair.keys(enc.body());
         assertEquals(4, masterKeys.size());
-        StringBuilder ids = new StringBuilder();
-        for (String id : masterKeys.keySet()) {
-            ids.append(ids.length() == 0 ? "" : ",").append("{\"key_ID\": \"").append(id).append("\"}");
-        }
-        HttpResponse<String> dec = post(slave, etsi.get("bob"), "/api/v1/keys/sae-master/dec_keys",
-                "{\"key_IDs\": [" + ids + "]}");
+        HttpResponse<String> dec = sae.decKeys(etsi.get("bob"), masterKeys.keySet());
         assertEquals(200, dec.statusCode(), dec.body());
-        Map<String, byte[]> slaveKeys = keys(dec.body());
+        Map<String, byte[]> slaveKeys = SaePair.keys(dec.body());
         assertEquals(masterKeys.keySet(), slaveKeys.keySet());
         for (String id : masterKeys.keySet()) {
             assertEquals(32, masterKeys.get(id).length, "256-bit keys");
             assertArrayEquals(masterKeys.get(id), slaveKeys.get(id), "key " + id);
         }
         // Each SAE gets a key once: the slave asking again is refused, and so is the master at Bob's KME.
-        HttpResponse<String> again = post(slave, etsi.get("bob"), "/api/v1/keys/sae-master/dec_keys",
-                "{\"key_IDs\": [" + ids + "]}");
+        HttpResponse<String> again = sae.decKeys(etsi.get("bob"), masterKeys.keySet());
         assertEquals(401, again.statusCode(), again.body());
 
         // The same through the command-line SAE, `qkd-bench keys`, against the two running KMEs.
@@ -347,23 +327,6 @@ class TwoDaemonsEndToEndTest {
         int code = cl.execute(all.toArray(String[]::new));
         assertEquals(0, code, "qkd-bench " + all + ": " + err);
         return out.toString().strip();
-    }
-
-    private static HttpResponse<String> post(SSLContext tls, int port, String path, String body) throws Exception {
-        HttpClient client = HttpClient.newBuilder().sslContext(tls).sslParameters(TlsFiles.clientParameters())
-                .connectTimeout(Duration.ofSeconds(5)).build();
-        return client.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + path))
-                        .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static Map<String, byte[]> keys(String body) throws IOException {
-        Map<String, byte[]> out = new LinkedHashMap<>();
-        for (JsonNode k : JSON.readTree(body).path("keys")) {
-            out.put(k.path("key_ID").asText(), Base64.getDecoder().decode(k.path("key").asText()));
-        }
-        return out;
     }
 
     private static int freePort() throws IOException {
