@@ -33,7 +33,7 @@ public final class StoreAuthKeys implements AuthKeys {
     @Override
     public String sessionRecord() {
         return store.newestAuthRecord(!alice).orElseThrow(() -> new AuthKeysExhaustedException(
-                "no authentication key record in " + store.file() + ": set [auth] psk_file to a pre-shared secret"));
+                "no authentication key record in " + store.file() + ": set [peer] psk_file to a pre-shared secret"));
     }
 
     @Override
@@ -48,7 +48,7 @@ public final class StoreAuthKeys implements AuthKeys {
     public Pad takePad() {
         return store.takeAuthPad(mask(), !alice).orElseThrow(() -> new AuthKeysExhaustedException(
                 "authentication keys used up in " + store.file() + ": every pad of the pre-shared secret and of the "
-                        + "held-back records is spent; provision a new pre-shared secret on both sides ([auth] psk_file)"));
+                        + "held-back records is spent; provision a new pre-shared secret on both sides ([peer] psk_file)"));
     }
 
     @Override
