@@ -256,7 +256,7 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
             }
             assignments = new dev.qkdbench.controller.etsi.LocalKeyAssignments(store);
         } else {
-            assignments = PeerKeyAssignments.remote(client::get);
+            assignments = PeerKeyAssignments.remote(client::get, authKeys::padsLeft);
             newSession(PeerClient.connect(config.peer().host(), config.peer().port(), deadline, authKeys));
             sessionThread = new Thread(this::sessions, "bob-sessions");
             sessionThread.start();
@@ -292,7 +292,7 @@ public final class SideDaemon implements DaemonControl, AutoCloseable {
                 if (a == null) {
                     throw new IllegalStateException("key delivery is not ready yet");
                 }
-                return PeerKeyAssignments.answer(request, a);
+                return PeerKeyAssignments.answer(request, a, authKeys.padsLeft());
             }
             PeerMessage.Builder answer = alice.handle(request);
             if (request.getBodyCase() == PeerMessage.BodyCase.HELLO) {

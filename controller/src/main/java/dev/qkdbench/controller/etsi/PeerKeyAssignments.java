@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -30,6 +31,14 @@ public final class PeerKeyAssignments {
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
     /** Most key IDs one lookup may name; an ETSI request is bounded far below this. */
     static final int MAX_IDS = 100_000;
+    /**
+     * Authentication pads a side keeps for committing blocks: below this many, requests whose
+     * messages carry a tag (assign and release from Bob, Alice's answers to assign and look up)
+     * are refused with 503, so that SAEs asking faster than blocks refill the pads can never
+     * starve the link of the three tags a block's commit needs. 256 pads are about 100 blocks'
+     * commits; each block stored while pads are low refills 31 (one held-back record).
+     */
+    public static final long PAD_RESERVE = 256;
 
     private PeerKeyAssignments() {
     }
@@ -37,13 +46,15 @@ public final class PeerKeyAssignments {
     /**
      * Bob's view of Alice's authority through the current peer session.
      *
-     * @param peer the peer session now up, or null while there is none (requests then get 503)
+     * @param peer     the peer session now up, or null while there is none (requests then get 503)
+     * @param padsLeft Bob's authentication pads left ({@link dev.qkdbench.controller.peer.AuthKeys#padsLeft})
      */
-    public static KeyAssignments remote(Supplier<PeerClient> peer) {
+    public static KeyAssignments remote(Supplier<PeerClient> peer, LongSupplier padsLeft) {
         return new KeyAssignments() {
             @Override
             public List<Assignment> assign(String masterSide, String masterSae, List<String> slaveSaes, int number,
                                            int unitsPerKey) throws KeyDeliveryException {
+                requirePads(padsLeft.getAsLong(), "Bob's");
                 KeyAssignResponse r = call(PeerMessage.newBuilder().setKeyAssignRequest(KeyAssignRequest.newBuilder()
                         .setMasterSide(masterSide).setMasterSae(masterSae).addAllSlaveSaes(slaveSaes)
                         .setNumber(number).setUnitsPerKey(unitsPerKey))).getKeyAssignResponse();
@@ -84,6 +95,7 @@ public final class PeerKeyAssignments {
 
             @Override
             public void release(List<String> keyIds) throws KeyDeliveryException {
+                requirePads(padsLeft.getAsLong(), "Bob's");
                 call(PeerMessage.newBuilder().setKeyReleaseRequest(KeyReleaseRequest.newBuilder().addAllKeyIds(keyIds)));
             }
 
@@ -103,11 +115,27 @@ public final class PeerKeyAssignments {
         };
     }
 
+    private static void requirePads(long left, String whose) throws KeyDeliveryException {
+        if (left < PAD_RESERVE) {
+            throw new KeyDeliveryException(KeyDeliveryException.Kind.UNAVAILABLE, whose + " authentication keys are low ("
+                    + left + " pads left, " + PAD_RESERVE + " kept for committing blocks); key delivery through the "
+                    + "peer resumes as new blocks refill them");
+        }
+    }
+
     /**
      * Alice's answer to a {@code KEY_ASSIGN_REQUEST} or {@code KEY_LOOKUP_REQUEST} from Bob, from her
      * own authority. Requests are checked here as any peer input: bad ones get an error reply.
+     *
+     * @param padsLeft Alice's authentication pads left: below {@link #PAD_RESERVE}, assign and look
+     *                 up are refused with an error reply, which carries no tag
      */
-    public static PeerMessage.Builder answer(PeerMessage request, KeyAssignments authority) {
+    public static PeerMessage.Builder answer(PeerMessage request, KeyAssignments authority, long padsLeft) {
+        if ((request.hasKeyAssignRequest() || request.hasKeyLookupRequest()) && padsLeft < PAD_RESERVE) {
+            throw new IllegalStateException("Alice's authentication keys are low (" + padsLeft + " pads left, "
+                    + PAD_RESERVE + " kept for committing blocks); key delivery through the peer resumes as new "
+                    + "blocks refill them");
+        }
         switch (request.getBodyCase()) {
             case KEY_ASSIGN_REQUEST -> {
                 KeyAssignRequest q = request.getKeyAssignRequest();

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -33,6 +34,9 @@ class PeerKeyAssignmentsTest {
     private PeerServer server;
     private final AtomicReference<PeerClient> client = new AtomicReference<>();
     private KeyAssignments remote;
+    /** Each side's authentication pads left, as the KMEs are told; plenty unless a test says otherwise. */
+    private final AtomicLong alicePads = new AtomicLong(1_000_000);
+    private final AtomicLong bobPads = new AtomicLong(1_000_000);
 
     @BeforeEach
     void link() {
@@ -49,13 +53,13 @@ class PeerKeyAssignmentsTest {
                 if (request.hasHello()) {
                     return PeerMessage.newBuilder().setHelloAck(dev.qkdbench.controller.peer.v1.HelloAck.getDefaultInstance());
                 }
-                return PeerKeyAssignments.answer(request, stores.authority);
+                return PeerKeyAssignments.answer(request, stores.authority, alicePads.get());
             }
         }, keys[0]);
         client.set(PeerClient.connect("127.0.0.1", server.port(), Duration.ofSeconds(5), keys[1]));
         client.get().call(PeerMessage.newBuilder().setHello(dev.qkdbench.controller.peer.v1.Hello.getDefaultInstance()),
                 Duration.ofSeconds(5));
-        remote = PeerKeyAssignments.remote(client::get);
+        remote = PeerKeyAssignments.remote(client::get, bobPads::get);
     }
 
     @AfterEach
@@ -118,14 +122,36 @@ class PeerKeyAssignmentsTest {
     }
 
     @Test
+    void belowThePadReserveEitherSideRefusesTaggedRequestsAndAssignsNothing() throws KeyDeliveryException {
+        bobPads.set(PeerKeyAssignments.PAD_RESERVE - 1);
+        KeyDeliveryException bob = assertThrows(KeyDeliveryException.class,
+                () -> remote.assign("bob", "sae-b", List.of("sae-a"), 1, 1));
+        assertEquals(KeyDeliveryException.Kind.UNAVAILABLE, bob.kind());
+        assertTrue(bob.getMessage().contains("Bob's authentication keys are low (255 pads left"), bob.getMessage());
+        assertThrows(KeyDeliveryException.class, () -> remote.release(List.of(stores.ids.get(0))));
+
+        bobPads.set(PeerKeyAssignments.PAD_RESERVE);
+        alicePads.set(PeerKeyAssignments.PAD_RESERVE - 1);
+        KeyDeliveryException alice = assertThrows(KeyDeliveryException.class,
+                () -> remote.assign("bob", "sae-b", List.of("sae-a"), 1, 1));
+        assertEquals(KeyDeliveryException.Kind.UNAVAILABLE, alice.kind());
+        assertTrue(alice.getMessage().contains("Alice's authentication keys are low"), alice.getMessage());
+        assertThrows(KeyDeliveryException.class, () -> remote.lookup(List.of(stores.ids.get(0))));
+        assertEquals(40, remote.unassignedKeyCount().orElseThrow(), "counting spends no pad, and nothing was assigned");
+
+        alicePads.set(PeerKeyAssignments.PAD_RESERVE);
+        assertEquals(1, remote.assign("bob", "sae-b", List.of("sae-a"), 1, 1).size(), "at the reserve, served again");
+    }
+
+    @Test
     void aMalformedRequestFromThePeerIsRefusedAndAssignsNothing() throws KeyDeliveryException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PeerKeyAssignments.answer(
                 PeerMessage.newBuilder().setKeyAssignRequest(KeyAssignRequest.newBuilder().setMasterSide("eve")
-                        .setMasterSae("x").setNumber(1).setUnitsPerKey(1)).build(), stores.authority));
+                        .setMasterSae("x").setNumber(1).setUnitsPerKey(1)).build(), stores.authority, 1_000_000));
         assertTrue(e.getMessage().contains("master_side"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> PeerKeyAssignments.answer(PeerMessage.newBuilder()
                 .setKeyAssignRequest(KeyAssignRequest.newBuilder().setMasterSide("bob").setMasterSae("x")
-                        .setNumber(0).setUnitsPerKey(1)).build(), stores.authority));
+                        .setNumber(0).setUnitsPerKey(1)).build(), stores.authority, 1_000_000));
         assertEquals(40, stores.authority.unassignedKeyCount().orElseThrow());
     }
 }
