@@ -11,17 +11,11 @@ import dev.qkdbench.config.SideConfig;
 import dev.qkdbench.controller.keys.KeyStore;
 import dev.qkdbench.controller.link.BlockAudit;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -42,7 +36,7 @@ class SideDaemonTest {
     Path dir;
     private SideDaemon alice;
     private SideDaemon bob;
-    private DroppingProxy proxy;
+    private TamperingProxy proxy;
 
     @AfterEach
     void stop() throws IOException {
@@ -104,7 +98,7 @@ class SideDaemonTest {
         await("key before the attacks", () -> bob.status().blocksOk() > 0);
         long failuresBefore = dev.qkdbench.controller.peer.LinkAuthenticator.failures();
         int attacks = 0;
-        for (Tamper t : Tamper.values()) {
+        for (TamperingProxy.Tamper t : TamperingProxy.Tamper.values()) {
             for (boolean towardsAlice : new boolean[] {true, false}) {
                 long sessions = bob.status().peer().reconnectsTotal();
                 proxy.arm(t, towardsAlice);
@@ -228,7 +222,7 @@ class SideDaemonTest {
             }
         });
         await("Alice listening", () -> alice.peerPort() != 0);
-        proxy = new DroppingProxy(alice.peerPort());
+        proxy = new TamperingProxy(alice.peerPort());
         bob = SideDaemon.open(side("bob", "port = 7300", "port = " + proxy.port()),
                 new SideDaemon.Options(null, false, dir));
         bob.connectPeer();
@@ -266,163 +260,6 @@ class SideDaemonTest {
                         + "\nbob: " + (bob == null ? null : summary(bob)) + "\n" + linkThreads());
             }
             Thread.sleep(100);
-        }
-    }
-
-    /** What the man in the middle does to the next frame of a direction. */
-    enum Tamper { FLIP, DROP, REORDER, REPLAY }
-
-    /**
-     * A loopback TCP proxy to one port, reading the peer link's frames (a 4-byte length, then the
-     * message): it can close every connection at once, or, as a man in the middle, flip a bit in,
-     * drop, reorder or replay the next frame going one way.
-     */
-    private static final class DroppingProxy implements AutoCloseable {
-        private final ServerSocket server;
-        private final int target;
-        private final List<Socket> open = new CopyOnWriteArrayList<>();
-        /** The next tampering of frames towards Alice [0] and towards Bob [1], or null. */
-        private final java.util.concurrent.atomic.AtomicReferenceArray<Tamper> armed =
-                new java.util.concurrent.atomic.AtomicReferenceArray<>(2);
-        private final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        private final java.util.concurrent.ScheduledExecutorService timer =
-                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "proxy-timer");
-                    t.setDaemon(true);
-                    return t;
-                });
-
-        DroppingProxy(int target) throws IOException {
-            this.target = target;
-            this.server = new ServerSocket(0, 8, InetAddress.getLoopbackAddress());
-            Thread accept = new Thread(this::accept, "proxy-accept");
-            accept.setDaemon(true);
-            accept.start();
-        }
-
-        int port() {
-            return server.getLocalPort();
-        }
-
-        /** Tampers with the next frame of at least 16 bytes towards Alice (or Bob). */
-        void arm(Tamper t, boolean towardsAlice) {
-            armed.set(towardsAlice ? 0 : 1, t);
-        }
-
-        /** How many tamperings were carried out. */
-        int tampered() {
-            return done.get();
-        }
-
-        private void accept() {
-            try {
-                while (true) {
-                    Socket in = server.accept();
-                    Socket out = new Socket(InetAddress.getLoopbackAddress(), target);
-                    open.add(in);
-                    open.add(out);
-                    pump(in, out, 0);
-                    pump(out, in, 1);
-                }
-            } catch (IOException e) {
-                // closed
-            }
-        }
-
-        private void pump(Socket from, Socket to, int direction) {
-            Thread t = new Thread(() -> {
-                try (java.io.DataInputStream i = new java.io.DataInputStream(new java.io.BufferedInputStream(
-                        from.getInputStream())); OutputStream o = to.getOutputStream()) {
-                    java.util.concurrent.atomic.AtomicReference<byte[]> held = new java.util.concurrent.atomic.AtomicReference<>();
-                    while (true) {
-                        byte[] frame = new byte[i.readInt()];
-                        i.readFully(frame);
-                        Tamper t0 = frame.length >= 16 ? armed.getAndSet(direction, null) : null;
-                        synchronized (o) {
-                            byte[] before = held.getAndSet(null);
-                            if (t0 == Tamper.REORDER) {
-                                // Held until the next frame overtakes it (a heartbeat comes within
-                                // 1.5 s at the latest); if none came within 2 s, it goes on unchanged
-                                // and the attack waits for another frame.
-                                if (before != null) {
-                                    send(o, before);
-                                }
-                                held.set(frame);
-                                timer.schedule(() -> release(o, held, frame, direction), 2000,
-                                        java.util.concurrent.TimeUnit.MILLISECONDS);
-                                continue;
-                            }
-                            if (t0 != null) {
-                                done.incrementAndGet();
-                            }
-                            if (t0 == Tamper.DROP) {
-                                continue;
-                            }
-                            if (t0 == Tamper.FLIP) {
-                                frame[frame.length / 2] ^= 0x10;
-                            }
-                            send(o, frame);
-                            if (t0 == Tamper.REPLAY) {
-                                send(o, frame);
-                            }
-                            if (before != null) {
-                                done.incrementAndGet();
-                                send(o, before);
-                            }
-                        }
-                    }
-                } catch (IOException e) {
-                    // the connection was dropped
-                } finally {
-                    closeQuietly(from);
-                    closeQuietly(to);
-                }
-            }, "proxy-pump");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        private void release(OutputStream o, java.util.concurrent.atomic.AtomicReference<byte[]> held, byte[] frame,
-                             int direction) {
-            synchronized (o) {
-                if (held.compareAndSet(frame, null)) {
-                    try {
-                        send(o, frame);
-                    } catch (IOException e) {
-                        return;
-                    }
-                    armed.compareAndSet(direction, null, Tamper.REORDER);
-                }
-            }
-        }
-
-        private static void send(OutputStream o, byte[] frame) throws IOException {
-            byte[] out = new byte[4 + frame.length];
-            java.nio.ByteBuffer.wrap(out).putInt(frame.length).put(frame);
-            o.write(out);
-            o.flush();
-        }
-
-        void dropAll() {
-            for (Socket s : open) {
-                closeQuietly(s);
-            }
-            open.clear();
-        }
-
-        private static void closeQuietly(Socket s) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                // already closed
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            dropAll();
-            timer.shutdownNow();
         }
     }
 }
