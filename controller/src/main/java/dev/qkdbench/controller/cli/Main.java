@@ -37,6 +37,15 @@ public final class Main implements Runnable {
 
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        // A mistyped option or value: one line naming the command, as the other errors do, and
+        // where the usage is, rather than the whole usage after a bare message.
+        cl.setParameterExceptionHandler((e, args) -> {
+            CommandLine cmd = e.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName(" ");
+            cmd.getErr().println(name + ": " + e.getMessage());
+            cmd.getErr().println("(see '" + name + " --help')");
+            return EXIT_USAGE;
+        });
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             String prefix = "qkd-bench " + cmd.getCommandName() + ": ";
             if (e instanceof ConfigException) {

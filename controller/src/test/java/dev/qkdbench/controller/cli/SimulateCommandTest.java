@@ -106,6 +106,19 @@ class SimulateCommandTest {
     }
 
     @Test
+    void aMistypedOptionOrValueIsNamedWithItsCommandAndExitCodeTwo() {
+        Run unknown = simulate("--duraton", "4s");
+        assertEquals(2, unknown.exitCode(), unknown.err());
+        assertEquals(List.of("qkd-bench simulate: Unknown options: '--duraton', '4s'",
+                "(see 'qkd-bench simulate --help')"), unknown.err().strip().lines().toList());
+        Run badValue = simulate("--seed", "twelve");
+        assertEquals(2, badValue.exitCode(), badValue.err());
+        assertTrue(badValue.err().startsWith("qkd-bench simulate: Invalid value for option '--seed': 'twelve'"),
+                badValue.err());
+        assertFalse(badValue.err().contains("Usage:"), "the usage is one --help away, not dumped: " + badValue.err());
+    }
+
+    @Test
     void aMalformedConfigEndsWithOneLineNamingFileLineAndKeyAndExitCodeTwo(@TempDir Path dir) throws Exception {
         String text = Files.readString(EXAMPLE);
         String bad = text.replaceFirst("(?m)^mu\\s*=.*$", "mu = [0.1, 0.5, 0.0002]");
