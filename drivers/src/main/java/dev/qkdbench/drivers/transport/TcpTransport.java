@@ -267,6 +267,12 @@ public final class TcpTransport implements Transport {
             }
             if (inbound.queuedBytes() > HIGH_WATER_BYTES) {
                 ctx.channel().config().setAutoRead(false);
+                // The reader resumes only a paused channel. It may have drained the queue between
+                // the check above and the pause: look again, or the channel would stay paused
+                // with nothing left to read.
+                if (inbound.queuedBytes() < LOW_WATER_BYTES) {
+                    ctx.channel().config().setAutoRead(true);
+                }
             }
         }
 
