@@ -155,8 +155,8 @@ class SimulateCommandTest {
         Path file = Files.writeString(dir.resolve("notes.txt"), "a file, not a folder\n");
         Run r = simulate("--config", EXAMPLE.toString(), "--store", file.resolve("stores").toString());
         assertEquals(2, r.exitCode(), r.err());
-        // A bad flag is told first, then the usage.
-        assertTrue(r.err().startsWith("--store: expected a folder for the two key stores, found "
+        // A bad flag is told on one line naming the command, as for every other flag.
+        assertTrue(r.err().startsWith("qkd-bench simulate: --store: expected a folder for the two key stores, found "
                 + file.resolve("stores") + ", which cannot be made"), r.err());
         assertFalse(r.err().contains("internal error"), r.err());
     }

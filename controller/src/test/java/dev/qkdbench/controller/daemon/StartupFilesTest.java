@@ -158,8 +158,8 @@ class StartupFilesTest {
         Path store = dir.resolve("notes.txt/alice-keys.db");
         Run r = daemon("--config", file.toString(), "--store", store.toString());
         assertEquals(2, r.exitCode(), r.err());
-        // A bad flag is told first, then the usage, as for every other flag.
-        assertTrue(r.err().startsWith("--store: expected a key store file the daemon can create and write"), r.err());
+        // A bad flag is told on one line naming the command, as for every other flag.
+        assertTrue(r.err().startsWith("qkd-bench daemon: --store: expected a key store file the daemon can create and write"), r.err());
         assertTrue(r.err().contains(store + ", whose folder " + dir.resolve("notes.txt") + " is not a folder"), r.err());
     }
 
