@@ -117,10 +117,14 @@ public final class PeerKeyAssignments {
 
     private static void requirePads(long left, String whose) throws KeyDeliveryException {
         if (left < PAD_RESERVE) {
-            throw new KeyDeliveryException(KeyDeliveryException.Kind.UNAVAILABLE, whose + " authentication keys are low ("
-                    + left + " pads left, " + PAD_RESERVE + " kept for committing blocks); key delivery through the "
-                    + "peer resumes as new blocks refill them");
+            throw new KeyDeliveryException(KeyDeliveryException.Kind.UNAVAILABLE, lowPads(whose, left));
         }
+    }
+
+    /** Why a request through the peer is refused while {@code whose} pads are below the reserve. */
+    private static String lowPads(String whose, long left) {
+        return whose + " authentication keys are low (" + left + " pads left, " + PAD_RESERVE
+                + " kept for committing blocks); key delivery through the peer resumes as new blocks refill them";
     }
 
     /**
@@ -132,9 +136,7 @@ public final class PeerKeyAssignments {
      */
     public static PeerMessage.Builder answer(PeerMessage request, KeyAssignments authority, long padsLeft) {
         if ((request.hasKeyAssignRequest() || request.hasKeyLookupRequest()) && padsLeft < PAD_RESERVE) {
-            throw new IllegalStateException("Alice's authentication keys are low (" + padsLeft + " pads left, "
-                    + PAD_RESERVE + " kept for committing blocks); key delivery through the peer resumes as new "
-                    + "blocks refill them");
+            throw new IllegalStateException(lowPads("Alice's", padsLeft));
         }
         switch (request.getBodyCase()) {
             case KEY_ASSIGN_REQUEST -> {
