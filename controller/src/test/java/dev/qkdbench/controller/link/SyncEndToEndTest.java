@@ -108,8 +108,13 @@ class SyncEndToEndTest {
 
     /**
      * Photon-based sync costs only its acquisition (about 15 ms at 100 MHz) and nothing per block:
-     * over 20 s of the default bench both modes fill five blocks (22.5 M sifted bits against 4 M
+     * over 20 s of the default bench both modes close five blocks (22.5 M sifted bits against 4 M
      * per block, so block rounding cannot differ), and the key rates agree within 5 %.
+     *
+     * <p>The rate counts a block that failed verification as an average passed one. Whether Cascade
+     * leaves an error behind is its own chance, unrelated to the timing: about 1.5·10⁻⁴ per 10⁵-bit
+     * frame (README, Performance), so about 0.5 % of these 31-frame blocks, and one such block in
+     * the ten would otherwise take a fifth off one side's rate.
      */
     @Test
     void theKeyRateFromPhotonSyncIsWithinFivePercentOfTheRateFromTheTrueTiming(@TempDir Path dir) throws Exception {
@@ -117,11 +122,29 @@ class SyncEndToEndTest {
         LinkConfig c = link(bench, Duration.ofSeconds(20), 25);
         LinkSimulation.Result photons = run(withSync(c, SyncMode.PHOTONS, -1), dir.resolve("photons"));
         LinkSimulation.Result truth = run(withSync(c, SyncMode.SIMULATOR, -1), dir.resolve("truth"));
-        double p = SimulationSummary.finalKeyBits(photons) / photons.simulatedSeconds();
-        double t = SimulationSummary.finalKeyBits(truth) / truth.simulatedSeconds();
+        assertEquals(5, closedBlocks(photons), "blocks closed with photon sync: " + photons.aliceBlocks());
+        assertEquals(5, closedBlocks(truth), "blocks closed with the true timing: " + truth.aliceBlocks());
+        double p = keyRateAsIfCascadeNeverFailed(photons);
+        double t = keyRateAsIfCascadeNeverFailed(truth);
         assertTrue(t > 0, "the reference yields key");
         assertEquals(t, p, 0.05 * t, "photon-sync rate " + p + " bit/s against " + t + " bit/s");
         assertTrue(photons.keysIdentical() && truth.keysIdentical());
+    }
+
+    /** Blocks that passed, or reached verification and failed it; every other outcome fails the test. */
+    private static long closedBlocks(LinkSimulation.Result r) {
+        for (BlockAudit b : r.aliceBlocks()) {
+            assertTrue(b.ok() || Estimation.REASON_VERIFICATION.equals(b.reason()), "block " + b.id() + ": " + b.reason());
+        }
+        return r.aliceBlocks().size();
+    }
+
+    /** Key bits per simulated second, with each block that failed verification counted as the mean passed one. */
+    private static double keyRateAsIfCascadeNeverFailed(LinkSimulation.Result r) {
+        long passed = SimulationSummary.blocksOk(r);
+        assertTrue(passed > 0, "no block passed: " + r.aliceBlocks());
+        double perBlock = (double) SimulationSummary.finalKeyBits(r) / passed;
+        return perBlock * r.aliceBlocks().size() / r.simulatedSeconds();
     }
 
     /**
