@@ -152,8 +152,7 @@ class AttacksEndToEndTest {
         if (b.ok()) {
             return b.length();
         }
-        return failedVerification(b) ? Math.max(0, (long) Math.floor(LimFormula.length(b.mu(), b.pMu(), b.nX(),
-                b.nZ(), b.mZ(), b.epsSec(), b.epsCor(), b.lambdaEc()))) : 0;
+        return failedVerification(b) ? Math.max(0, (long) Math.floor(LimFormula.length(b))) : 0;
     }
 
     static boolean failedVerification(BlockAudit b) {

@@ -17,7 +17,7 @@ final class LimFormula {
      * fall either way there).
      */
     static void assertLengthOf(BlockAudit b) {
-        double expected = length(b.mu(), b.pMu(), b.nX(), b.nZ(), b.mZ(), b.epsSec(), b.epsCor(), b.lambdaEc());
+        double expected = length(b);
         double frac = expected - Math.floor(expected);
         if (frac > 1e-6 && frac < 1 - 1e-6) {
             assertEquals((long) Math.floor(expected), b.length().longValue(), b.id());
@@ -66,6 +66,11 @@ final class LimFormula {
         double s1 = t1 * m1 * (minus[1] - plus[2] - (m2 * m2 - m3 * m3) / (m1 * m1) * (plus[0] - s0 / t0))
                 / (m1 * (m2 - m3) - m2 * m2 + m3 * m3);
         return new double[] {s0, s1};
+    }
+
+    /** The unfloored key length ℓ from a block's record: its counts, parameters and λ_EC. */
+    static double length(BlockAudit b) {
+        return length(b.mu(), b.pMu(), b.nX(), b.nZ(), b.mZ(), b.epsSec(), b.epsCor(), b.lambdaEc());
     }
 
     /** The unfloored key length ℓ. */
